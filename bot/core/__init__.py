@@ -1,0 +1,1 @@
+"""The answering core: content, understanding and replies. It knows no platform."""

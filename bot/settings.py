@@ -1,0 +1,85 @@
+"""Every setting of the bot, in one pydantic model.
+
+Sources, strongest first: command-line flags, environment variables (prefix ``BOTOX_BOT_``), an optional YAML
+settings file (``--settings FILE`` or ``BOTOX_BOT_SETTINGS_FILE``), then the embedded defaults, with which the
+bot runs with no setup at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+ENV_PREFIX = "BOTOX_BOT_"
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "botox-bot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+
+    content_dir: Path | None = Field(None, description="Folder with intents/ and responses/; default: shipped content.")
+    clinic_name: str = Field("our clinic", description="Shown in replies, e.g. 'Riverside Dermatology'.")
+    clinic_phone: str = Field("", description="The clinic's phone number, added to the consult prompt.")
+    booking_link: str = Field("", description="Where patients book, e.g. https://clinic.example/book.")
+    emergency_number: str = Field("911", description="The local emergency number (999, 112, ...).")
+    confidence_threshold: float = Field(0.2, ge=0, le=1, description="Below this, the answer is out_of_scope.")
+    emergency_threshold: float = Field(
+        0.3, ge=0, le=1, description="The classifier alone (no red flag found by the screen) must be this sure."
+    )
+    choice_margin: float = Field(0.1, ge=0, le=1, description="Top two topics closer than this: ask which.")
+    context_ttl_seconds: int = Field(300, ge=0, description="How long a follow-up keeps its context.")
+    cache_dir: Path | None = Field(default_factory=_default_cache_dir, description="Model cache; empty: none.")
+    log_message_text: bool = Field(False, description="Log message text and sender ids (health information).")
+    seed: int | None = Field(None, description="Fix the choice among reply variations (tests, demos).")
+
+    @field_validator("content_dir", "cache_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("clinic_name", "emergency_number")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value.strip()
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        settings_file = os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE")
+        if settings_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+        return tuple(sources)
+
+
+class SettingsError(ValueError):
+    """A setting with a wrong value; the message names the setting."""
+
+
+def load_settings(settings_file: str | None = None, **overrides: Any) -> Settings:
+    """Build the settings, turning pydantic's errors into one message a person can act on."""
+    if settings_file:
+        if not Path(settings_file).is_file():
+            raise SettingsError(f"settings file {settings_file}: not found")
+        os.environ[f"{ENV_PREFIX}SETTINGS_FILE"] = settings_file
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"])
+            label = f"{ENV_PREFIX}{name.upper()}" if err["type"] != "extra_forbidden" else name
+            lines.append(f"setting {label} ({name}): {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("\n".join(lines)) from None
+    except (OSError, ValueError) as exc:  # an unreadable or broken settings file
+        raise SettingsError(f"settings file: {exc}") from None

@@ -1,0 +1,64 @@
+"""Shared fixtures. The shipped content is used as a clinic would get it; broken content is built per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.content import default_content_dir
+from bot.core.engine import Engine
+from bot.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+CONSULT = "Please talk to your provider"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def settings(model_cache) -> Settings:
+    return Settings(cache_dir=model_cache, seed=1, clinic_name="Riverside Skin", clinic_phone="555-0100",
+                    booking_link="https://riverside.example/book", emergency_number="911")
+
+
+@pytest.fixture(scope="session")
+def engine(settings) -> Engine:
+    return Engine.from_settings(settings)
+
+
+@pytest.fixture
+def fresh_engine(engine, settings) -> Engine:
+    """Same content and model, its own conversation memory."""
+    return Engine(engine.content, engine.classifier, settings)
+
+
+@pytest.fixture
+def content_copy(tmp_path) -> Path:
+    """A writable copy of the shipped content, for tests that break it on purpose."""
+    root = tmp_path / "content"
+    for name in ("intents", "responses"):
+        shutil.copytree(default_content_dir() / name, root / name)
+    return root
+
+
+@pytest.fixture
+def run_cli(model_cache, tmp_path):
+    """Run the real command in a subprocess, as a user would."""
+
+    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
+        full_env["BOTOX_BOT_CACHE_DIR"] = str(model_cache)
+        full_env.update(env or {})
+        return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+                              text=True, encoding="utf-8", env=full_env, cwd=tmp_path, timeout=timeout)
+
+    return run
