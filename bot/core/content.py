@@ -293,7 +293,7 @@ def _check_examples(examples, problems, warnings) -> None:
                         f"{ex.where}: example {ex.text!r} is listed under {intent} and under "
                         f"{other_intent} ({other.where}); keep it under one intent"
                     )
-                else:
+                elif clean(ex.text) == clean(other.text):  # brand-only variants are deliberate
                     warnings.append(f"{ex.where}: example {ex.text!r} repeats {other.where}")
             else:
                 seen[key] = (intent, ex)

@@ -23,9 +23,15 @@ _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean(text: str) -> str:
     """Lowercase, fold accents and symbols, drop control characters; keep it readable for keyword rules."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).translate(_APOSTROPHES)
+    text = text[:MAX_CHARS]
+    if text.isascii():  # the common case, without the per-character Unicode work below
+        return _SPACES.sub(" ", _ASCII_CONTROL.sub(" ", text.lower()).replace("`", "'")).strip()
+    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch)
     )
@@ -49,9 +55,9 @@ def features(text: str) -> list[str]:
     toks = words(for_model(text))
     feats = [f"w:{t}" for t in toks]
     feats += [f"b:{a}_{b}" for a, b in zip(toks, toks[1:])]
+    # character n-grams carry no prefix: they hold only letters, digits and spaces, so they cannot collide
+    # with the 'w:' and 'b:' features, and skipping the prefix keeps this hot loop cheap
     for tok in toks:
         padded = f" {tok} "
-        size = len(padded)
-        for n in (3, 4, 5):
-            feats += [f"c:{padded[i:i + n]}" for i in range(size - n + 1)]
+        feats += [padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
     return feats

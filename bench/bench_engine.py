@@ -1,0 +1,112 @@
+"""Speed of the answering core, measured on this machine (``python bench/bench_engine.py``).
+
+Prints, in one run:
+- the engine's per-message latency (``await engine.answer``), p50 and p99 over N messages, in process;
+- ``botox-bot classify`` throughput over N lines (whole command, and excluding its start-up);
+- beside them, a plain scikit-learn pipeline (TfidfVectorizer + LogisticRegression, same features and data)
+  calling ``predict_proba`` on one message at a time;
+- start-up to the first answer of ``botox-bot ask``, with a warm model cache and with none.
+Targets (issue 2): p99 < 1 ms; classify >= 5x the plain pipeline; ``ask`` start-up < 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from messages import messages  # noqa: E402
+
+from bot import Message  # noqa: E402
+from bot.core.engine import Engine  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def engine_latency(engine: Engine, texts: list[str]) -> dict[str, float]:
+    async def run() -> list[float]:
+        times = []
+        for i, text in enumerate(texts):
+            msg = Message(text=text, sender_id=f"s{i % 500}", channel="rest")
+            start = time.perf_counter()
+            await engine.answer(msg)
+            times.append(time.perf_counter() - start)
+        return times
+
+    asyncio.run(run())  # warm up caches (typo corrections, numpy)
+    times = asyncio.run(run())
+    return {"p50_ms": pct(times, 0.5) * 1e3, "p99_ms": pct(times, 0.99) * 1e3,
+            "mean_ms": statistics.fmean(times) * 1e3}
+
+
+def sklearn_pipeline(engine: Engine, texts: list[str]) -> dict[str, float]:
+    from bot.core.classifier import sklearn_pipeline
+
+    x, y = engine.content.training_data()
+    pipe = sklearn_pipeline().fit(x, y)
+    times = []
+    start_all = time.perf_counter()
+    for text in texts:
+        start = time.perf_counter()
+        pipe.predict_proba([text])
+        times.append(time.perf_counter() - start)
+    total = time.perf_counter() - start_all
+    return {"per_second": len(texts) / total, "p50_ms": pct(times, 0.5) * 1e3, "p99_ms": pct(times, 0.99) * 1e3}
+
+
+def cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env, check=True, text=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=20_000, help="messages (default 20000)")
+    args = parser.parse_args()
+    texts = messages(args.n)
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "BOTOX_BOT_CACHE_DIR": cache}
+        cold = [cli(["ask", "how long does botox last"], {**env, "BOTOX_BOT_CACHE_DIR": ""}) for _ in range(3)]
+        cli(["ask", "hi"], env)  # fills the cache
+        warm = [cli(["ask", "how long does botox last"], env) for _ in range(5)]
+        stdin = "\n".join(texts) + "\n"
+        classify_total = cli(["classify"], env, stdin)
+        classify_start = cli(["classify"], env, "")
+        engine = Engine.from_settings(Settings(cache_dir=Path(cache)))
+        latency = engine_latency(engine, texts)
+        plain = sklearn_pipeline(engine, texts)
+    classify_rate = args.n / (classify_total - classify_start)
+    result = {
+        "messages": args.n,
+        "engine_answer": latency,
+        "classify": {"lines_per_second_excluding_startup": classify_rate,
+                     "lines_per_second_whole_command": args.n / classify_total,
+                     "startup_s": classify_start},
+        "plain_sklearn_predict_proba": plain,
+        "classify_vs_plain": classify_rate / plain["per_second"],
+        "ask_startup_s": {"warm_cache_median": statistics.median(warm), "no_cache_median": statistics.median(cold)},
+    }
+    print(json.dumps(result, indent=2))
+    print(f"\nengine p50 {latency['p50_ms']:.3f} ms, p99 {latency['p99_ms']:.3f} ms (target p99 < 1 ms)")
+    print(f"classify {classify_rate:,.0f} lines/s vs plain pipeline {plain['per_second']:,.0f}/s: "
+          f"{result['classify_vs_plain']:.1f}x (target >= 5x)")
+    print(f"ask start-up {statistics.median(warm):.2f} s warm, {statistics.median(cold):.2f} s with no cache "
+          "(target < 1.5 s)")
+
+
+if __name__ == "__main__":
+    main()
