@@ -35,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `botox-bot classify | head`
         return 0
+    except OSError as exc:  # an unreadable file or folder
+        print(f"botox-bot: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except Exception as exc:  # last resort: a clear line, never a traceback, for the person at the terminal
+        print(f"botox-bot: unexpected error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        return 1
 
 
 def _utf8_streams() -> None:

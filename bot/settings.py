@@ -56,9 +56,8 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        settings_file = os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE")
-        if settings_file:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=settings_file))
+        if settings_cls.model_config.get("yaml_file"):
+            sources.append(YamlConfigSettingsSource(settings_cls))
         return tuple(sources)
 
 
@@ -66,14 +65,30 @@ class SettingsError(ValueError):
     """A setting with a wrong value; the message names the setting."""
 
 
+def _check_yaml_mapping(path: Path) -> None:
+    """A settings file must be YAML holding one mapping; say where it is not, with its line."""
+    from bot.core.yaml_lines import YamlError, load_yaml
+
+    try:
+        data, _ = load_yaml(path)
+    except YamlError as exc:
+        raise SettingsError(f"settings file {exc}") from None
+    if data is not None and not isinstance(data, dict):
+        raise SettingsError(f"settings file {path}:1: must hold 'name: value' lines")
+
+
 def load_settings(settings_file: str | None = None, **overrides: Any) -> Settings:
     """Build the settings, turning pydantic's errors into one message a person can act on."""
+    settings_cls = Settings
+    settings_file = settings_file or os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE")
     if settings_file:
         if not Path(settings_file).is_file():
             raise SettingsError(f"settings file {settings_file}: not found")
-        os.environ[f"{ENV_PREFIX}SETTINGS_FILE"] = settings_file
+        _check_yaml_mapping(Path(settings_file))
+        config = SettingsConfigDict({**Settings.model_config, "yaml_file": settings_file})
+        settings_cls = type("FileSettings", (Settings,), {"model_config": config})
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return settings_cls(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         lines = []
         for err in exc.errors():

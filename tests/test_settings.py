@@ -57,3 +57,15 @@ def test_unknown_key_in_settings_file_is_named(tmp_path):
 def test_missing_settings_file_is_an_error(tmp_path):
     with pytest.raises(SettingsError, match="not found"):
         load_settings(str(tmp_path / "nope.yml"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("clinic_name: [unclosed\n", "s.yml:2: invalid YAML"),
+    ("- just\n- a list\n", "s.yml:1: must hold"),
+])
+def test_broken_settings_file_names_file_and_line(tmp_path, text, expected):
+    path = tmp_path / "s.yml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as info:
+        load_settings(str(path))
+    assert expected in str(info.value)

@@ -14,7 +14,7 @@ import logging
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,9 +95,6 @@ class IntentClassifier:
         ranking = [(self.labels[i], float(probs[i])) for i in order]
         return Prediction(ranking[0][0], ranking[0][1], ranking)
 
-    def predict_many(self, texts: Iterable[str]) -> Iterable[Prediction]:
-        return (self.predict(t) for t in texts)
-
     # -- cache ---------------------------------------------------------------------------------------
     def save(self, path: Path) -> None:
         """Write atomically, so a crash or a second process never leaves a half-written model behind."""
@@ -133,11 +130,11 @@ def load_or_train(texts: Sequence[str], labels: Sequence[str], content_digest: s
         try:
             return IntentClassifier.load(path)
         except (OSError, ValueError, KeyError) as exc:
-            log.warning("model cache unreadable, retraining", extra={"path": str(path), "error": str(exc)})
+            log.warning("model cache %s unreadable (%s); retraining", path, exc)
     model = IntentClassifier.train(texts, labels)
     if path:
         try:
             model.save(path)
         except OSError as exc:
-            log.warning("model cache not writable", extra={"path": str(path), "error": str(exc)})
+            log.warning("model cache %s not writable (%s); the model is kept in memory only", path, exc)
     return model

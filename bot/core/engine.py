@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import random
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +165,5 @@ class Engine:
             "intent": reply.intent,
             "slots": {k: v for k, v in result.slots.items() if k != "red_flag"},
             "choices": [c.payload for c in reply.choices],
-            "at": time.time(),
         }
         await self.store.set_context(sender, context, self.settings.context_ttl_seconds)

@@ -24,10 +24,6 @@ class SlotFiller:
             body = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alternatives)
             self._patterns[slot] = re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
 
-    @property
-    def slots(self) -> dict[str, set[str]]:
-        return {slot: set(lookup.values()) for slot, lookup in self._value_of.items()}
-
     def fill(self, text: str) -> dict[str, str]:
         """The first value found for each slot, in the order the message names them."""
         cleaned = clean(text)
