@@ -29,6 +29,8 @@ CALL_NOW_MESSAGES = [
     "my tongue is swollen after botox",
     "pt called, weakness spreading down both arms after tox",
     "no puedo respirar despues del botox",
+    "I'm having an allergic reaction after botox and it's in my throat",
+    "had an allergic reaction last time and now im wheezing again after todays botox",
     "I have trouble breathing, is that normal after botox?",
     "can botox cause trouble swallowing? I had it yesterday and now I can't swallow properly",
 ]
@@ -79,6 +81,7 @@ NOT_EMERGENCIES = [
     "threat of side effects?",
     "Where can botulinum toxin be injected? What problems can it treat?",
     "is botulinum toxin the same thing as botulism",
+    "had an allergic reaction last time, is it safe to get botox again?",
     "I had botox two weeks ago and it looks great",
     "my forehead feels heavy",
     "",
@@ -114,3 +117,11 @@ def test_the_most_serious_flag_wins():
 def test_screen_survives_hostile_input():
     for text in ["\x00\x01\x02", "a" * 10_000, "breathe " * 3000, "\u202e\u200b", "呼吸困难", "🫁" * 500]:
         screen(text)  # no exception
+
+
+def test_every_rule_is_a_real_pattern():
+    """A rule written as a plain string instead of an f-string keeps '{{' and can never match."""
+    from bot.core.emergency import _COMPILED
+
+    for kind, _, pattern in _COMPILED:
+        assert "{{" not in pattern.pattern and "{_" not in pattern.pattern, kind

@@ -93,7 +93,7 @@ _RULES: tuple[tuple[str, str, str], ...] = (
                        r"(?:cant|cannot|trouble|hard to|difficulty|unable to) (?:see|focus)\w*|"
                        r"everything (?:is |looks |seems )?(?:blurry|double|fuzzy)|"
                        r"(?:lost|losing|loss of) (?:my )?(?:vision|sight)|vision (?:doble|borrosa)"),
-    ("allergy", CALL_NOW, r"allergic reaction\W+{_D}{{0,3}}(?:breath\w*|throat|tongue)".replace("{_D}", _D)),
+    ("allergy", CALL_NOW, rf"allergic reaction\W+{_D}{{0,6}}(?:breath\w*|throat|tongue)"),
     ("allergy", URGENT, r"\bhives\b|welts|allergic reaction|(?:rash|itch\w*) (?:all over|everywhere|spreading)"),
     ("bladder", URGENT, r"(?:cant|cannot|unable to|trouble|difficulty) (?:control|hold)\w* (?:my )?"
                         r"(?:bladder|pee|urine)|(?:lost|losing|loss of) (?:my )?bladder control"),
@@ -109,7 +109,8 @@ _GENERAL = re.compile(
     r"^(?:(?:hi|hey|hello|so|ok|okay|um|quick question|question|doc|doctor|also)\W+)*"
     r"(?:can|could|does|do|did|will|would|might|may|is|are|what|whats|how|which|should|who|where|when|why)\b|"
     r"\b(?:cause|causes|risk|risks|chance|chances|possible|possibility|side effects?|common|rare|likely|"
-    r"prevent|avoid|if|in case|ever|anyone|people|someone|patients)\b"
+    r"prevent|avoid|if|in case|ever|anyone|people|someone|patients|safe|last time|in the past|previously|"
+    r"history of|years ago)\b"
 )
 _EXPERIENTIAL = re.compile(
     r"(?<!if )(?<!when )(?<!whether )(?<!in case )"
