@@ -1,4 +1,4 @@
-"""The ``botox-bot`` command line: ask, shell, classify, train, check, evaluate.
+"""The ``botox-bot`` command line: serve, ask, shell, classify, train, check, evaluate.
 
 Every command takes ``--content DIR`` and ``--settings FILE``. Errors in content or settings end the command
 with exit code 2 and messages that name what is wrong, never a traceback.
@@ -26,7 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _utf8_streams()
     try:
-        settings = load_settings(args.settings, content_dir=args.content)
+        settings = load_settings(args.settings, content_dir=args.content,
+                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
         return args.run(args, settings)
     except (SettingsError, ContentError) as exc:
         print(f"botox-bot: {exc}", file=sys.stderr)
@@ -59,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="botox-bot", description="Answers questions about Botox for clinics.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    serve = sub.add_parser("serve", parents=[common], help="run the server: web chat, webhook, channels")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; BOTOX_BOT_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 3000; 0 picks a free one)")
+    serve.set_defaults(run=_serve)
+
     ask = sub.add_parser("ask", parents=[common], help="answer one question")
     ask.add_argument("question", nargs="+", help="the question (quote it)")
     ask.add_argument("--json", action="store_true", help="print the reply as JSON")
@@ -90,6 +96,18 @@ def _engine(settings: Settings):
     from bot.core.engine import Engine
 
     return Engine.from_settings(settings)
+
+
+def _serve(args, settings: Settings) -> int:
+    """Check the content first (a broken file stops start-up, named), then serve until SIGTERM."""
+    from bot.server import create_app, run
+    from bot.server.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    load_content(settings.content_dir or default_content_dir())
+    app = create_app(settings)
+    asyncio.run(run(app, settings.host, settings.port, settings.shutdown_timeout_seconds))
+    return 0
 
 
 def _ask(args, settings: Settings) -> int:

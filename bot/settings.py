@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
 
 ENV_PREFIX = "BOTOX_BOT_"
@@ -40,6 +40,23 @@ class Settings(BaseSettings):
     log_message_text: bool = Field(False, description="Log message text and sender ids (health information).")
     seed: int | None = Field(None, description="Fix the choice among reply variations (tests, demos).")
 
+    # -- the server (botox-bot serve) -------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the server listens on; 0.0.0.0 for every interface.")
+    port: int = Field(3000, ge=0, le=65535, description="Port the server listens on (0: any free port).")
+    rate_limit: int = Field(20, ge=0, description="Messages a minute per sender on patient channels; 0: no limit.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Shared secret: when set, REST webhook requests must be signed (HMAC-SHA256)."
+    )
+    signature_max_age_seconds: int = Field(
+        300, ge=1, description="Replay window: a signed request older (or newer) than this is refused."
+    )
+    max_body_bytes: int = Field(16_384, ge=256, description="Largest webhook body accepted; larger gets 413.")
+    web_chat: bool = Field(True, description="Serve the web chat page at /.")
+    shutdown_timeout_seconds: float = Field(
+        30, ge=0, description="On SIGTERM, how long requests in flight may take to finish."
+    )
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+
     @field_validator("content_dir", "cache_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
@@ -51,6 +68,19 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _empty_secret_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,

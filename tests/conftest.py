@@ -62,3 +62,28 @@ def run_cli(model_cache, tmp_path):
                               text=True, encoding="utf-8", env=full_env, cwd=tmp_path, timeout=timeout)
 
     return run
+
+
+@pytest.fixture
+async def serve(engine, settings):
+    """Start the real app on 127.0.0.1 (a free port) and return an aiohttp client for it.
+
+    ``serve(**overrides)`` changes settings; each app gets a fresh engine memory and its own metrics.
+    """
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.server import create_app
+
+    clients = []
+
+    async def start(engine_ready: bool = True, **overrides):
+        conf = settings.model_copy(update=overrides)
+        fresh = Engine(engine.content, engine.classifier, conf) if engine_ready else None
+        client = TestClient(TestServer(create_app(conf, engine=fresh), host="127.0.0.1"))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        await client.close()

@@ -19,7 +19,7 @@ from bot.core.models import TOPIC_INTENTS, Choice, IntentScore, Message, Reply
 from bot.core.slots import SlotFiller
 from bot.core.templates import Templates
 from bot.settings import Settings
-from bot.store import ContextStore, MemoryStore
+from bot.store import MemoryStore, Store
 
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+)(?P<slots>\{.*\})?\s*$", re.S)
 _FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus)\b", re.I)
@@ -40,11 +40,11 @@ class Understanding:
 
 class Engine:
     def __init__(self, content: Content, classifier: IntentClassifier, settings: Settings,
-                 store: ContextStore | None = None):
+                 store: Store | None = None):
         self.content = content
         self.classifier = classifier
         self.settings = settings
-        self.store: ContextStore = store or MemoryStore()
+        self.store: Store = store or MemoryStore()
         self.slot_filler = SlotFiller(content.keywords)
         values = {
             "clinic_name": settings.clinic_name,
@@ -55,7 +55,7 @@ class Engine:
         self.templates = Templates(content, values, random.Random(settings.seed))
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: ContextStore | None = None) -> Engine:
+    def from_settings(cls, settings: Settings, store: Store | None = None) -> Engine:
         """Load and validate the content, then load or train the classifier (cached by content hash)."""
         content = load_content(settings.content_dir or default_content_dir())
         texts, labels = content.training_data()
@@ -87,7 +87,8 @@ class Engine:
 
     # -- answering -----------------------------------------------------------------------------------
     async def answer(self, message: Message) -> Reply:
-        context = await self.store.get_context(message.sender_id) or {}
+        key = f"{message.channel}:{message.sender_id}"  # a Slack user id and a web sender never share context
+        context = await self.store.get_context(key) or {}
         chosen = self._chosen(message, context)
         if chosen is not None:
             result = chosen
@@ -95,7 +96,7 @@ class Engine:
             result = self.understand(message.text)
             self._apply_follow_up(message.text, result, context)
         reply = self._reply(result, message.channel)
-        await self._remember(message.sender_id, reply, result)
+        await self._remember(key, reply, result)
         return reply
 
     def _chosen(self, message: Message, context: dict[str, Any]) -> Understanding | None:

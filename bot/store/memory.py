@@ -7,27 +7,52 @@ from collections import OrderedDict
 from typing import Any
 
 
-class MemoryStore:
-    def __init__(self, max_senders: int = 10_000, clock=time.monotonic):
-        self._items: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
-        self._max = max_senders
+class _ExpiringDict:
+    """An LRU mapping whose entries expire; the oldest entry goes when it is full."""
+
+    def __init__(self, max_items: int, clock):
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._max = max_items
         self._clock = clock
 
-    async def get_context(self, sender: str) -> dict[str, Any] | None:
-        item = self._items.get(sender)
+    def get(self, key: str) -> Any | None:
+        item = self._items.get(key)
         if item is None:
             return None
-        expires, context = item
+        expires, value = item
         if expires <= self._clock():
-            del self._items[sender]
+            del self._items[key]
             return None
-        return context
+        return value
 
-    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
+    def put(self, key: str, value: Any, ttl_seconds: float) -> None:
         if ttl_seconds <= 0:
-            self._items.pop(sender, None)
+            self._items.pop(key, None)
             return
-        self._items[sender] = (self._clock() + ttl_seconds, context)
-        self._items.move_to_end(sender)
+        self._items[key] = (self._clock() + ttl_seconds, value)
+        self._items.move_to_end(key)
         while len(self._items) > self._max:
             self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class MemoryStore:
+    """The embedded default: one process, nothing to set up. Lost on restart, which only costs context."""
+
+    def __init__(self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic):
+        self._contexts = _ExpiringDict(max_senders, clock)
+        self._claims = _ExpiringDict(max_claims, clock)
+
+    async def get_context(self, sender: str) -> dict[str, Any] | None:
+        return self._contexts.get(sender)
+
+    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
+        self._contexts.put(sender, context, ttl_seconds)
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        if self._claims.get(key) is not None:
+            return False
+        self._claims.put(key, True, ttl_seconds)
+        return True

@@ -1,13 +1,22 @@
-"""The store interface the engine depends on."""
+"""The store interface the engine and the channels depend on."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
 
-class ContextStore(Protocol):
+class Store(Protocol):
     async def get_context(self, sender: str) -> dict[str, Any] | None:
         """The sender's conversation context, or ``None`` when there is none or it expired."""
 
     async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
         """Keep ``context`` for ``ttl_seconds``."""
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        """True the first time ``key`` is claimed within ``ttl_seconds``, False after.
+
+        One primitive for everything that must happen once: a replayed signature, a retried Slack event.
+        """
+
+
+ContextStore = Store  # the name the engine has used since issue 2

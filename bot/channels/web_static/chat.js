@@ -1,0 +1,237 @@
+// The web chat page: sends each question to the REST webhook and shows the replies.
+// No dependencies, no innerHTML: every piece of server text goes through textContent or a text node.
+"use strict";
+
+(function () {
+  const root = document.getElementById("chat");
+  if (!root) return;
+
+  const config = {
+    webhook: root.dataset.webhook || "/webhooks/rest/webhook",
+    sender: root.dataset.sender || "",
+    token: root.dataset.token || "",
+  };
+  const log = document.getElementById("log");
+  const form = document.getElementById("ask");
+  const input = document.getElementById("message");
+  const sendButton = document.getElementById("send");
+  const typing = document.getElementById("typing");
+
+  const GENERIC_ERROR = "Sorry, something went wrong. Please try again, or call the clinic.";
+  const NETWORK_ERROR = "Sorry, the message could not be sent. Please check your connection and try again, " +
+    "or call the clinic.";
+  const URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
+
+  let busy = false;
+
+  // --- rendering --------------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Text with web links made clickable; everything else stays plain text.
+  function appendLinked(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(URL_PATTERN)) {
+      if (match.index > last) parent.append(document.createTextNode(text.slice(last, match.index)));
+      const link = el("a", "", match[0]);
+      link.href = match[0];
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      parent.append(link);
+      last = match.index + match[0].length;
+    }
+    if (last < text.length) parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  // Paragraphs on blank lines; "- " lines become a list; other line breaks are kept (CSS white-space).
+  function appendText(parent, text, className) {
+    const blocks = String(text).replace(/\r\n?/g, "\n").trim().split(/\n\s*\n/);
+    for (const block of blocks) {
+      let lines = [];
+      let items = null;
+      const flushLines = () => {
+        if (!lines.length) return;
+        const p = el("p", className);
+        appendLinked(p, lines.join("\n"));
+        parent.append(p);
+        lines = [];
+      };
+      const flushItems = () => {
+        if (!items) return;
+        parent.append(items);
+        items = null;
+      };
+      for (const line of block.split("\n")) {
+        const bullet = /^\s*[-•*]\s+(.*)$/.exec(line);
+        if (bullet) {
+          flushLines();
+          if (!items) items = el("ul", className);
+          const li = el("li");
+          appendLinked(li, bullet[1]);
+          items.append(li);
+        } else {
+          flushItems();
+          lines.push(line);
+        }
+      }
+      flushLines();
+      flushItems();
+    }
+  }
+
+  function scrollToShow(bubble) {
+    // a long answer is shown from its start; a short one simply lands at the bottom
+    if (bubble && bubble.offsetHeight > log.clientHeight) {
+      log.scrollTop = bubble.offsetTop - 8; // the log is position: relative, so offsetTop is within it
+    } else {
+      log.scrollTop = log.scrollHeight;
+    }
+  }
+
+  function addUser(text) {
+    const bubble = el("div", "msg user");
+    appendText(bubble, text);
+    log.append(bubble);
+    scrollToShow(bubble);
+  }
+
+  function addError(text) {
+    const bubble = el("div", "msg error");
+    bubble.setAttribute("role", "alert");
+    bubble.append(el("p", "", text));
+    log.append(bubble);
+    scrollToShow(bubble);
+  }
+
+  function addBot(message) {
+    const custom = message && typeof message.custom === "object" && message.custom ? message.custom : {};
+    const bubble = el("div", "msg bot");
+    bubble.append(el("span", "visually-hidden", "Assistant: "));
+    if (custom.emergency === true) {
+      bubble.classList.add("emergency");
+      bubble.setAttribute("role", "alert");
+      const title = custom.urgency === "call_now" ? "Emergency" : "Urgent";
+      bubble.append(el("h2", "alert-title", title));
+    }
+    if (typeof custom.answer === "string" && custom.answer && typeof custom.consult === "string" && custom.consult) {
+      appendText(bubble, custom.answer);
+      appendText(bubble, custom.consult, "consult");
+    } else if (typeof message.text === "string") {
+      appendText(bubble, message.text);
+    }
+    log.append(bubble);
+
+    const buttons = Array.isArray(message.buttons) ? message.buttons.filter(b => b && b.title && b.payload) : [];
+    if (buttons.length) {
+      const group = el("div", "choices");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Choose one");
+      for (const choice of buttons) {
+        const button = el("button", "", String(choice.title));
+        button.type = "button";
+        button.addEventListener("click", () => choose(group, button, String(choice.payload), String(choice.title)));
+        group.append(button);
+      }
+      log.append(group);
+    }
+    return bubble;
+  }
+
+  function setBusy(on) {
+    busy = on;
+    sendButton.disabled = on;
+    typing.hidden = !on;
+    log.setAttribute("aria-busy", on ? "true" : "false");
+    if (on) log.scrollTop = log.scrollHeight;
+  }
+
+  // --- talking to the webhook -------------------------------------------------------------------
+
+  function errorText(response) {
+    if (response.status === 429) {
+      const wait = parseInt(response.headers.get("Retry-After") || "", 10);
+      return Number.isFinite(wait) && wait > 0
+        ? `You are sending messages quickly. Please wait ${wait} second${wait === 1 ? "" : "s"} and try again.`
+        : "You are sending messages quickly. Please wait a moment and try again.";
+    }
+    if (response.status === 401) {
+      return "This chat session has expired. Please reload the page, or call the clinic.";
+    }
+    if (response.status === 503) {
+      return "The assistant is starting up. Please try again in a moment, or call the clinic.";
+    }
+    return GENERIC_ERROR;
+  }
+
+  // Returns true when the question was answered.
+  async function send(message, shown) {
+    if (busy) return false;
+    addUser(shown);
+    setBusy(true);
+    const headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    if (config.token) headers["X-Botox-Web-Token"] = config.token;
+    let ok = false;
+    try {
+      const response = await fetch(config.webhook, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ sender: config.sender, message }),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      if (!response.ok) {
+        addError(errorText(response));
+      } else {
+        const replies = await response.json();
+        if (!Array.isArray(replies) || !replies.length) throw new Error("unexpected reply");
+        let first = null;
+        for (const reply of replies) {
+          const bubble = addBot(reply);
+          first = first || bubble;
+        }
+        scrollToShow(first);
+        ok = true;
+      }
+    } catch (err) {
+      addError(err instanceof TypeError ? NETWORK_ERROR : GENERIC_ERROR);
+    } finally {
+      setBusy(false);
+    }
+    return ok;
+  }
+
+  async function choose(group, button, payload, title) {
+    if (busy || group.dataset.used) return;
+    group.dataset.used = "true";
+    button.classList.add("chosen");
+    button.setAttribute("aria-pressed", "true");
+    for (const b of group.querySelectorAll("button")) b.disabled = true;
+    input.focus();
+    const ok = await send(payload, title);
+    if (!ok) {
+      // nothing was answered: let the person pick again
+      delete group.dataset.used;
+      button.classList.remove("chosen");
+      button.removeAttribute("aria-pressed");
+      for (const b of group.querySelectorAll("button")) b.disabled = false;
+    }
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text || busy) {
+      input.focus();
+      return;
+    }
+    input.value = "";
+    input.focus();
+    await send(text, text);
+    input.focus();
+  });
+})();

@@ -1,0 +1,63 @@
+"""The wrapper around every channel handler: request id, access log line, metrics, and no traceback ever.
+
+A wrapper, not an app middleware, so that channels mounted into a clinic's own aiohttp app bring their
+observability with them without touching the clinic's other routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.server.errors import Problem, error_response, from_http_exception, problem_response
+from bot.server.logs import new_request_id, request_id
+from bot.server.metrics import Metrics
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+log = logging.getLogger("botox_bot.http")
+
+
+def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = False) -> Handler:
+    """Wrap ``handler``; ``quiet`` logs its requests at DEBUG (health probes every few seconds are noise)."""
+
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        rid = new_request_id(request.headers.get("X-Request-ID"))
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        try:
+            response = await _safely(handler, request)
+            response.headers["X-Request-ID"] = rid
+            elapsed = time.perf_counter() - started
+            metrics.requests.labels(channel, str(response.status)).inc()
+            metrics.latency.labels(channel).observe(elapsed)
+            log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={
+                "channel": channel, "method": request.method, "path": request.path,
+                "status": response.status, "duration_ms": round(elapsed * 1000, 2),
+            })
+            return response
+        finally:
+            request_id.reset(token)
+
+    wrapper.__name__ = getattr(handler, "__name__", "handler")
+    wrapper.__doc__ = handler.__doc__
+    return wrapper
+
+
+async def _safely(handler: Handler, request: web.Request) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem_response(problem)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return from_http_exception(exc)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("unhandled error")  # the traceback goes to the log, never to the person
+        return error_response(500, "internal_error", "the bot could not answer this request; it has been logged")
