@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -256,3 +257,23 @@ async def test_rate_limit_zero_turns_it_off(serve):
     client = await serve(rate_limit=0)
     statuses = {(await ask(client, "hello", sender="busy")).status for _ in range(40)}
     assert statuses == {200}
+
+
+async def test_the_readme_shell_signing_recipe_works(serve):
+    """The README's openssl + curl lines, run as written, against the live server."""
+    import re
+    import shutil
+    import subprocess
+
+    from tests.conftest import REPO
+
+    if not (shutil.which("openssl") and shutil.which("curl")):
+        pytest.skip("needs openssl and curl (.ci/run installs them)")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    script = re.search(r"```sh\n(body=.*?)```", readme, re.S)[1]
+    client = await serve(webhook_secret=SecretStr(SECRET))
+    script = script.replace("localhost:3000", f"127.0.0.1:{client.port}")
+    result = await asyncio.to_thread(subprocess.run, ["bash", "-c", script], capture_output=True, text=True,
+                                     env={"BOTOX_BOT_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}, timeout=30)
+    (message,) = json.loads(result.stdout)
+    assert message["custom"]["intent"] == "duration"

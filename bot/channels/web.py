@@ -6,7 +6,9 @@ its own sender id, and, when a webhook secret is set, a web token for that sende
 
 from __future__ import annotations
 
+import hashlib
 import html
+import re
 import uuid
 from importlib import resources
 
@@ -17,6 +19,7 @@ from bot.channels.rest import WEBHOOK_PATH
 from bot.server import signing
 
 WEB_TOKEN_TTL_SECONDS = 12 * 3600
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
 _SECURITY_HEADERS = {
     # everything from this origin, nothing inline, nothing from elsewhere; framing allowed (clinic sites embed it)
@@ -38,6 +41,8 @@ class WebChatChannel(Channel):
         super().__init__(runtime, prefix)
         self._page = _read("index.html")
         self._assets = {name: _read(name).encode("utf-8") for name in _ASSETS}
+        # in the asset URLs, so a browser never runs last release's script with this release's page
+        self._version = hashlib.sha256(b"".join(self._assets.values())).hexdigest()[:12]
 
     def routes(self) -> list[Route]:
         return [Route("GET", self.path("/"), self.page),
@@ -53,10 +58,11 @@ class WebChatChannel(Channel):
             "asset_prefix": self.path("/chat/"),
             "sender": sender,
             "token": token,
+            "emergency_number": self.settings.emergency_number,
+            "asset_version": self._version,
         }
-        text = self._page
-        for key, value in values.items():
-            text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+        # one pass: a value that itself looks like {{name}} is never expanded again
+        text = _PLACEHOLDER.sub(lambda m: html.escape(values.get(m[1], ""), quote=True), self._page)
         headers = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}  # the page carries a per-visit token
         return web.Response(text=text, content_type="text/html", headers=headers)
 
@@ -64,7 +70,7 @@ class WebChatChannel(Channel):
         body, ctype = self._assets[name], _ASSETS[name]
 
         async def asset(request: web.Request) -> web.Response:
-            headers = {**_SECURITY_HEADERS, "Cache-Control": "public, max-age=3600"}
+            headers = {**_SECURITY_HEADERS, "Cache-Control": "public, max-age=86400"}
             return web.Response(body=body, content_type=ctype, charset="utf-8", headers=headers)
 
         return asset
