@@ -8,7 +8,8 @@ so the server never shares its event loop with the load):
   the most any handler could do on this machine with this framework.
 Both get the same requests: a warm-up (not counted), then ``--requests`` POSTs ``{"sender", "message"}``
 (messages from ``bench/messages.py``, 500 senders) with ``--concurrency`` in flight. Rounds alternate
-bare/bot so machine noise hits both; the table shows each target's median over rounds, errors summed.
+bare/bot so machine noise hits both; the table shows each target's median over rounds, errors summed, and
+the server's CPU time per request (Linux), which noise on a shared machine moves less than req/s.
 The Python client itself needs about a core, so absolute req/s are a lower bound; the ratio is what counts.
 Target (issue): the webhook reaches >= 0.5x the bare handler's req/s with no errors (exit 1 otherwise).
 """
@@ -82,6 +83,14 @@ class Server:
                 pass
             time.sleep(0.1)
         raise SystemExit(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail.decode(errors='replace')}")
+
+    def cpu_s(self) -> float:
+        """User + system CPU seconds the server has used so far (Linux ``/proc``; NaN elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -160,7 +169,10 @@ def main() -> int:
         rounds: dict[str, list[dict[str, float]]] = {"bare": [], "bot": []}
         for _ in range(args.rounds):
             for server in servers:
-                rounds[server.name].append(asyncio.run(load(server.url, bodies, args.concurrency, args.warmup)))
+                cpu = server.cpu_s()
+                result = asyncio.run(load(server.url, bodies, args.concurrency, args.warmup))
+                result["cpu_ms_per_req"] = (server.cpu_s() - cpu) * 1e3 / (args.requests + args.warmup)
+                rounds[server.name].append(result)
         log_bytes = servers[1].log_bytes
     finally:
         for server in servers:
@@ -169,15 +181,16 @@ def main() -> int:
     summary = {name: {"rps": statistics.median(r["rps"] for r in rs),
                       "p50_ms": statistics.median(r["p50_ms"] for r in rs),
                       "p99_ms": statistics.median(r["p99_ms"] for r in rs),
+                      "cpu_ms_per_req": statistics.median(r["cpu_ms_per_req"] for r in rs),
                       "errors": sum(r["errors"] for r in rs)} for name, rs in rounds.items()}
     ratio = summary["bot"]["rps"] / summary["bare"]["rps"]
     ok = ratio >= TARGET_RATIO and summary["bot"]["errors"] == 0 and summary["bare"]["errors"] == 0
     logs = "INFO logs" if args.with_logs else "logs at WARNING"
     print(f"median of {args.rounds} rounds (errors: total), bot with {logs}, {log_bytes:,} log bytes")
-    print(f"{'target':<7}{'requests':>10}{'concurrency':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    print(f"{'target':<7}{'requests':>10}{'concurrency':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'srv CPU ms/req':>16}")
     for name, s in summary.items():
         print(f"{name:<7}{args.requests:>10}{args.concurrency:>13}{s['rps']:>10,.0f}{s['p50_ms']:>9.2f}"
-              f"{s['p99_ms']:>9.2f}{s['errors']:>8}")
+              f"{s['p99_ms']:>9.2f}{s['errors']:>8}{s['cpu_ms_per_req']:>16.3f}")
     print(f"bot/bare throughput {ratio:.2f} (target >= {TARGET_RATIO}, no errors): {'PASS' if ok else 'FAIL'}")
     if args.json:
         Path(args.json).write_text(json.dumps({

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+from pydantic_settings import (BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
+                               YamlConfigSettingsSource)
 
 ENV_PREFIX = "BOTOX_BOT_"
 
@@ -52,6 +53,10 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(16_384, ge=256, description="Largest webhook body accepted; larger gets 413.")
     web_chat: bool = Field(True, description="Serve the web chat page at /.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Web origins (https://clinic.example) whose pages may call the webhook; comma-separated; * any.",
+    )
     shutdown_timeout_seconds: float = Field(
         30, ge=0, description="On SIGTERM, how long requests in flight may take to finish."
     )
@@ -73,6 +78,21 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_secret_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("https://", "http://")):
+                raise ValueError(f"{origin!r} is not an origin such as https://clinic.example")
+        return value
 
     @field_validator("log_level")
     @classmethod

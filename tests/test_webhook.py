@@ -277,3 +277,40 @@ async def test_the_readme_shell_signing_recipe_works(serve):
                                      env={"BOTOX_BOT_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}, timeout=30)
     (message,) = json.loads(result.stdout)
     assert message["custom"]["intent"] == "duration"
+
+
+# -- Rasa's extras: the status route and CORS for widgets on a clinic's own site ---------------------------
+async def test_rasa_status_route(serve):
+    client = await serve()
+    response = await client.get("/webhooks/rest/")
+    assert response.status == 200 and await response.json() == {"status": "ok"}
+
+
+async def test_cors_for_configured_origins_only(serve):
+    client = await serve(cors_origins=["https://riverside.example"])
+    preflight = await client.options(HOOK, headers={
+        "Origin": "https://riverside.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://riverside.example"
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    answer = await client.post(HOOK, json={"sender": "c", "message": "hi"},
+                               headers={"Origin": "https://riverside.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://riverside.example"
+    refused = await client.post(HOOK, data=b"{", headers={"Origin": "https://riverside.example",
+                                                           "Content-Type": "application/json"})
+    assert refused.status == 400 and refused.headers["Access-Control-Allow-Origin"] == "https://riverside.example"
+    stranger = await client.options(HOOK, headers={"Origin": "https://evil.example"})
+    assert stranger.status == 403
+    other = await client.post(HOOK, json={"sender": "c", "message": "hi"}, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_cors_origins_from_the_environment(monkeypatch):
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("BOTOX_BOT_CORS_ORIGINS", "https://a.example, https://b.example/")
+    assert load_settings().cors_origins == ["https://a.example", "https://b.example"]
+    monkeypatch.setenv("BOTOX_BOT_CORS_ORIGINS", "a.example")
+    with pytest.raises(SettingsError, match="BOTOX_BOT_CORS_ORIGINS"):
+        load_settings()

@@ -54,9 +54,47 @@ class RestChannel(Channel):
     name = "rest"
 
     def routes(self) -> list[Route]:
-        return [Route("POST", self.path(WEBHOOK_PATH), self.receive)]
+        return [Route("POST", self.path(WEBHOOK_PATH), self.receive),
+                Route("GET", self.path("/webhooks/rest/"), self.status),
+                Route("OPTIONS", self.path(WEBHOOK_PATH), self.preflight)]
+
+    async def status(self, request: web.Request) -> web.Response:
+        """Rasa's REST channel answers this; some widgets check it before they show themselves."""
+        return web.json_response({"status": "ok"})
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        """CORS preflight, for widgets on a clinic's own site (``BOTOX_BOT_CORS_ORIGINS``)."""
+        headers = self._cors(request)
+        if not headers:
+            raise Problem(403, "origin_not_allowed", "this origin may not call the webhook; see BOTOX_BOT_CORS_ORIGINS")
+        headers.update({
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": ", ".join(["Content-Type", "X-Request-ID", signing.WEB_TOKEN_HEADER,
+                                                      signing.SIGNATURE_HEADER, signing.TIMESTAMP_HEADER]),
+            "Access-Control-Max-Age": "600",
+        })
+        return web.Response(status=204, headers=headers)
+
+    def _cors(self, request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        allowed = self.settings.cors_origins
+        if not origin or not ("*" in allowed or origin in allowed):
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                "Access-Control-Expose-Headers": "Retry-After, X-Request-ID"}
 
     async def receive(self, request: web.Request) -> web.Response:
+        """Answer, with CORS headers on the answer and on every refusal (so a widget can read the error)."""
+        cors = self._cors(request)
+        try:
+            response = await self._receive(request)
+        except Problem as problem:
+            problem.headers.update(cors)
+            raise
+        response.headers.update(cors)
+        return response
+
+    async def _receive(self, request: web.Request) -> web.Response:
         """Check, parse, limit, answer: each refusal is a JSON error that says what to fix."""
         require_json(request)
         raw = await read_limited(request, self.settings.max_body_bytes)
