@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -59,11 +60,13 @@ class Server:
     """A target in a subprocess; a thread drains its stderr (so the pipe never fills) and keeps the tail."""
 
     def __init__(self, name: str, cmd: list[str], env: dict[str, str]):
+        # a port picked here, not --port 0: the "listening" line that names the port is INFO, unseen at WARNING
         self.name, self.port, self.log_bytes, self.tail = name, free_port(), 0, b""
         self.proc = subprocess.Popen([*cmd, str(self.port)], env=env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self._drain, daemon=True).start()
+        self.drain = threading.Thread(target=self._drain, daemon=True)
+        self.drain.start()
 
     def _drain(self) -> None:
         while chunk := os.read(self.proc.stderr.fileno(), 1 << 16):
@@ -72,9 +75,7 @@ class Server:
 
     def wait_ready(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"{self.name} exited ({self.proc.returncode}):\n{self.tail.decode(errors='replace')}")
+        while self.proc.poll() is None and time.monotonic() < deadline:
             try:
                 with urllib.request.urlopen(self.url + "/readyz", timeout=2) as resp:
                     if resp.status == 200:
@@ -82,7 +83,11 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise SystemExit(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail.decode(errors='replace')}")
+        exited = self.proc.poll() is not None
+        if exited:
+            self.drain.join(2)  # the last words
+        why = f"exited ({self.proc.returncode})" if exited else f"not ready after {timeout:.0f} s"
+        raise SystemExit(f"{self.name} {why}:\n{self.tail.decode(errors='replace')}")
 
     def cpu_s(self) -> float:
         """User + system CPU seconds the server has used so far (Linux ``/proc``; NaN elsewhere)."""
@@ -146,6 +151,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=200, help="uncounted requests first (default 200)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating bare/bot rounds (default 3)")
     parser.add_argument("--with-logs", action="store_true", help="run the bot with INFO logs (a line a request)")
+    parser.add_argument("--unique", action="store_true",
+                        help="every message a different text, so the bot's cache of understood texts never hits")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers here")
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -154,13 +161,15 @@ def main() -> int:
         return 0
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from messages import messages
+    from messages import messages, unique_messages
 
-    bodies = [json.dumps({"sender": f"bench-{i % 500}", "message": m}).encode() for i, m in enumerate(
-        messages(args.requests))]
+    texts = (unique_messages if args.unique else messages)(args.requests)
+    print(f"{len(set(texts)):,} distinct texts in {len(texts):,} messages")
+    bodies = [json.dumps({"sender": f"bench-{i % 500}", "message": m}).encode() for i, m in enumerate(texts)]
     env = {**os.environ, "BOTOX_BOT_RATE_LIMIT": "0", "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2",
            "BOTOX_BOT_LOG_LEVEL": "INFO" if args.with_logs else "WARNING"}
     servers: list[Server] = []
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # killed like Ctrl-C: still stops its servers
     try:
         servers.append(Server("bare", [sys.executable, __file__, "--bare-server"], env))
         servers.append(Server("bot", [sys.executable, "-m", "bot", "serve", "--port"], env))
@@ -174,6 +183,9 @@ def main() -> int:
                 result["cpu_ms_per_req"] = (server.cpu_s() - cpu) * 1e3 / (args.requests + args.warmup)
                 rounds[server.name].append(result)
         log_bytes = servers[1].log_bytes
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     finally:
         for server in servers:
             server.stop()
@@ -186,8 +198,9 @@ def main() -> int:
     ratio = summary["bot"]["rps"] / summary["bare"]["rps"]
     ok = ratio >= TARGET_RATIO and summary["bot"]["errors"] == 0 and summary["bare"]["errors"] == 0
     logs = "INFO logs" if args.with_logs else "logs at WARNING"
-    print(f"median of {args.rounds} rounds (errors: total), bot with {logs}, {log_bytes:,} log bytes")
-    print(f"{'target':<7}{'requests':>10}{'concurrency':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'srv CPU ms/req':>16}")
+    print(f"median of {args.rounds} rounds (errors: total); bot with {logs} wrote {log_bytes:,} bytes of log")
+    print(f"{'target':<7}{'requests':>10}{'concurrency':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+          f"{'srv CPU ms/req':>16}")
     for name, s in summary.items():
         print(f"{name:<7}{args.requests:>10}{args.concurrency:>13}{s['rps']:>10,.0f}{s['p50_ms']:>9.2f}"
               f"{s['p99_ms']:>9.2f}{s['errors']:>8}{s['cpu_ms_per_req']:>16.3f}")

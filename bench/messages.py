@@ -30,3 +30,13 @@ def messages(n: int, seed: int = 7) -> list[str]:
             text = text.lower()
         out.append(text)
     return out
+
+
+FILLERS = ["please", "really", "quick", "question", "hey", "so", "um", "ok", "also", "anyway", "today", "honestly",
+           "sorry", "hello", "btw", "just", "wondering"]
+
+
+def unique_messages(n: int, seed: int = 7) -> list[str]:
+    """Like ``messages`` but (almost) never the same text twice, so no cache of understood texts can help."""
+    rng = random.Random(seed + 1)
+    return [f"{' '.join(rng.sample(FILLERS, 3))} {m}" for m in messages(n, seed)]

@@ -149,3 +149,23 @@ async def test_hostile_input_gets_a_sensible_reply(fresh_engine, text):
     reply = await ask(fresh_engine, text)
     assert reply.text.endswith(reply.consult) and reply.answer
     assert 0.0 <= reply.confidence <= 1.0
+
+
+async def test_cached_understanding_is_not_changed_by_one_conversation(fresh_engine):
+    """The same text is understood once; a follow-up's adjustment for one sender must not reach another."""
+    bare = fresh_engine.understand("and for migraines?")
+    await ask(fresh_engine, "how long does botox last?", sender="ctx")
+    adjusted = await ask(fresh_engine, "and for migraines?", sender="ctx")
+    alone = await ask(fresh_engine, "and for migraines?", sender="no-ctx")
+    assert adjusted.intent == "duration" != bare.intent  # the follow-up kept the conversation's topic
+    assert alone.intent == bare.intent and alone.confidence == round(bare.confidence, 4)
+    assert fresh_engine.understand("and for migraines?") == bare
+
+
+def test_the_understanding_cache_is_bounded_and_holds_no_text(fresh_engine):
+    from bot.core import engine as engine_module
+
+    for i in range(engine_module._UNDERSTOOD_CACHE + 50):
+        fresh_engine.understand(f"question number {i}")
+    assert len(fresh_engine._understood) == engine_module._UNDERSTOOD_CACHE
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in fresh_engine._understood)

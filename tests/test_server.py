@@ -90,7 +90,7 @@ async def test_logs_are_json_with_request_id_and_no_health_information(serve):
     configure_logging("INFO", stream)
     try:
         client = await serve()
-        response = await client.post(HOOK, json={"sender": "jane-doe-555", "message": "my botulinum question"},
+        response = await client.post(HOOK, json={"sender": "jane-doe-555", "message": "is botulinum safe while pregnant"},
                                      headers={"X-Request-ID": "req-abc-123"})
         assert response.headers["X-Request-ID"] == "req-abc-123"
         client_loud = await serve(log_message_text=True)
@@ -99,10 +99,12 @@ async def test_logs_are_json_with_request_id_and_no_health_information(serve):
         logging.getLogger().handlers.clear()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     mine = [line for line in lines if line["request_id"] == "req-abc-123"]
-    assert {line["message"] for line in mine} == {"reply", "request"}
+    assert len(mine) == 1  # one line a request, with its outcome
+    assert mine[0]["message"] == "request" and mine[0]["status"] == 200 and mine[0]["intent"] == "safety"
+    assert mine[0]["emergency"] is False and mine[0]["channel"] == "rest" and mine[0]["duration_ms"] > 0
     assert all({"time", "level", "logger"} <= set(line) for line in lines)
     quiet_text = "".join(json.dumps(line) for line in mine)
-    assert "jane-doe-555" not in quiet_text and "botulinum question" not in quiet_text
+    assert "jane-doe-555" not in quiet_text and "safe while pregnant" not in quiet_text
     loud = [line for line in lines if line.get("text") == "loud question"]
     assert loud and loud[0]["sender"] == "john-roe"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.core.text import features
+from bot.core.text import char_ngrams, features, model_tokens, word_features
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ MODEL_VERSION = "2"
 """Bump when features or training change, so caches of older models are not used."""
 
 DEFAULT_C = 8.0
+_WORD_CACHE_SIZE = 50_000  # words; cleared when full, so memory stays bounded whatever people type
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class IntentClassifier:
         self._idf = idf.astype(np.float64)
         self._weights = weights.astype(np.float64)  # (features, intents)
         self._bias = bias.astype(np.float64)
+        self._word_ids: dict[str, tuple[int, ...]] = {}  # a word's character n-grams, as vocabulary ids
 
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], c: float = DEFAULT_C) -> IntentClassifier:
@@ -77,8 +79,12 @@ class IntentClassifier:
 
     def scores(self, text: str) -> np.ndarray:
         """Class probabilities for one text, equal to the scikit-learn pipeline's ``predict_proba``."""
-        counts = Counter(map(self._vocab.get, features(text)))  # counted in C
-        counts.pop(None, None)  # features never seen in training count for nothing, as in scikit-learn
+        toks = model_tokens(text)
+        ids = [i for i in map(self._vocab.get, word_features(toks)) if i is not None]
+        for tok in toks:  # the same features as text.features(), with each word's n-grams looked up once
+            cached = self._word_ids.get(tok)
+            ids += self._ngram_ids(tok) if cached is None else cached
+        counts = Counter(ids)  # counted in C; features never seen in training count for nothing
         logits = self._bias.copy()
         if counts:
             idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -88,6 +94,14 @@ class IntentClassifier:
         logits -= logits.max()
         probs = np.exp(logits)
         return probs / probs.sum()
+
+    def _ngram_ids(self, tok: str) -> tuple[int, ...]:
+        """Patients reuse a small vocabulary: look each word's n-grams up once, not in every message."""
+        if len(self._word_ids) >= _WORD_CACHE_SIZE:
+            self._word_ids.clear()
+        ids = tuple(i for i in map(self._vocab.get, char_ngrams(tok)) if i is not None)
+        self._word_ids[tok] = ids
+        return ids
 
     def predict(self, text: str) -> Prediction:
         probs = self.scores(text)

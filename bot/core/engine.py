@@ -6,10 +6,12 @@ classifier only decides among the answers that are left.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core import emergency
@@ -24,6 +26,7 @@ from bot.store import MemoryStore, Store
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+)(?P<slots>\{.*\})?\s*$", re.S)
 _FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus)\b", re.I)
 _SHORT = 7  # words: a follow-up such as "and for migraines?" is short
+_UNDERSTOOD_CACHE = 4096  # texts; the same questions come again and again to an FAQ bot
 
 
 @dataclass
@@ -36,6 +39,10 @@ class Understanding:
     slots: dict[str, str] = field(default_factory=dict)
     red_flag: emergency.RedFlag | None = None
     choices: list[str] = field(default_factory=list)  # intents to offer when the top two are close
+
+    def copy(self) -> Understanding:
+        """The engine adjusts an understanding per conversation; the cached one must stay as it was."""
+        return replace(self, ranking=list(self.ranking), slots=dict(self.slots), choices=list(self.choices))
 
 
 class Engine:
@@ -53,6 +60,8 @@ class Engine:
             "emergency_number": settings.emergency_number,
         }
         self.templates = Templates(content, values, random.Random(settings.seed))
+        # keyed by a hash, so the cache never holds a patient's words
+        self._understood: OrderedDict[bytes, Understanding] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Engine:
@@ -64,7 +73,22 @@ class Engine:
 
     # -- understanding -------------------------------------------------------------------------------
     def understand(self, text: str) -> Understanding:
-        """Screen and classify one text. Pure and synchronous: ``classify`` uses it for whole files."""
+        """Screen and classify one text. Pure and synchronous: ``classify`` uses it for whole files.
+
+        Pure, so a text seen recently is not screened and classified again (an LRU cache of 4,096 texts).
+        """
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        cached = self._understood.get(key)
+        if cached is not None:
+            self._understood.move_to_end(key)
+            return cached.copy()
+        result = self._understand(text)
+        self._understood[key] = result.copy()
+        if len(self._understood) > _UNDERSTOOD_CACHE:
+            self._understood.popitem(last=False)
+        return result
+
+    def _understand(self, text: str) -> Understanding:
         slots = self.slot_filler.fill(text)
         flag = emergency.screen(text)
         if flag is not None:

@@ -50,14 +50,28 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def model_tokens(text: str) -> list[str]:
+    return _WORD.findall(for_model(text))
+
+
+def word_features(toks: list[str]) -> list[str]:
+    """Word unigrams and bigrams."""
+    return [f"w:{t}" for t in toks] + [f"b:{a}_{b}" for a, b in zip(toks, toks[1:])]
+
+
+def char_ngrams(tok: str) -> list[str]:
+    """Character 3-5-grams of one word, padded with spaces (robust to typos).
+
+    No prefix: they hold only letters, digits and spaces, so they cannot collide with 'w:' and 'b:' features.
+    """
+    padded = f" {tok} "
+    return [padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+
+
 def features(text: str) -> list[str]:
-    """Word unigrams and bigrams plus character 3-5-grams within words (robust to typos)."""
-    toks = words(for_model(text))
-    feats = [f"w:{t}" for t in toks]
-    feats += [f"b:{a}_{b}" for a, b in zip(toks, toks[1:])]
-    # character n-grams carry no prefix: they hold only letters, digits and spaces, so they cannot collide
-    # with the 'w:' and 'b:' features, and skipping the prefix keeps this hot loop cheap
+    """Everything the classifier sees of a text: word features plus each word's character n-grams."""
+    toks = model_tokens(text)
+    feats = word_features(toks)
     for tok in toks:
-        padded = f" {tok} "
-        feats += [padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+        feats += char_ngrams(tok)
     return feats

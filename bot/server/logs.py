@@ -16,6 +16,9 @@ from pythonjsonlogger.json import JsonFormatter
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 """The id of the request being handled; every log line written while handling it carries it."""
 
+request_fields: contextvars.ContextVar[dict | None] = contextvars.ContextVar("request_fields", default=None)
+"""Fields the handling adds to the request's one access line (intent, emergency...): one line a request."""
+
 
 def new_request_id(incoming: str | None = None) -> str:
     """Keep a proxy's ``X-Request-ID`` when it is a sane token, so logs join up across hops; else a new one."""

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.server.errors import Problem, error_response, from_http_exception, problem_response
-from bot.server.logs import new_request_id, request_id
+from bot.server.logs import new_request_id, request_fields, request_id
 from bot.server.metrics import Metrics
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -27,6 +27,8 @@ def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = Fal
     async def wrapper(request: web.Request) -> web.StreamResponse:
         rid = new_request_id(request.headers.get("X-Request-ID"))
         token = request_id.set(rid)
+        fields: dict = {}
+        fields_token = request_fields.set(fields)
         started = time.perf_counter()
         try:
             response = await _safely(handler, request)
@@ -36,10 +38,11 @@ def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = Fal
             metrics.latency.labels(channel).observe(elapsed)
             log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={
                 "channel": channel, "method": request.method, "path": request.path,
-                "status": response.status, "duration_ms": round(elapsed * 1000, 2),
+                "status": response.status, "duration_ms": round(elapsed * 1000, 2), **fields,
             })
             return response
         finally:
+            request_fields.reset(fields_token)
             request_id.reset(token)
 
     wrapper.__name__ = getattr(handler, "__name__", "handler")

@@ -7,6 +7,7 @@ The engine loads in a worker thread after the server starts listening, so ``/hea
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from bot.core.engine import Engine
 from bot.core.models import Message, Reply
 from bot.server.errors import Problem
+from bot.server.logs import request_fields
 from bot.server.metrics import Metrics
 from bot.server.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -61,6 +63,7 @@ class BotRuntime:
             log.error("loading failed; not ready", extra={"error": self.load_error})
             return
         self._engine = engine
+        gc.freeze()  # the loaded content and model live as long as the process: keep them out of every GC pass
         self.metrics.ready.set(1)
         log.info("ready", extra={"intents": len(engine.classifier.labels), "content_digest": engine.content.digest[:12]})
 
@@ -72,11 +75,14 @@ class BotRuntime:
                           {"Retry-After": "1"})
         reply = await self._engine.answer(message)
         self.metrics.count_reply(message.channel, reply)
-        fields = {"channel": message.channel, "intent": reply.intent, "confidence": reply.confidence,
-                  "emergency": reply.emergency, "response": reply.response}
+        fields = {"intent": reply.intent, "confidence": reply.confidence, "emergency": reply.emergency}
         if self.settings.log_message_text:
             fields.update(sender=message.sender_id, text=message.text)
-        log.info("reply", extra=fields)
+        in_request = request_fields.get()
+        if in_request is not None:  # said on the request's access line: one line a request
+            in_request.update(fields)
+        else:
+            log.info("reply", extra={"channel": message.channel, **fields})
         return reply
 
     async def check_rate(self, channel: str, sender: str) -> None:
