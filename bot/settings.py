@@ -11,11 +11,16 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
                                YamlConfigSettingsSource)
 
 ENV_PREFIX = "BOTOX_BOT_"
+
+
+def _platform(env_name: str) -> AliasChoices:
+    """A platform credential: read from its usual variable (SLACK_BOT_TOKEN), or by field name in a file."""
+    return AliasChoices(env_name, env_name.lower())
 
 
 def _default_cache_dir() -> Path:
@@ -24,7 +29,8 @@ def _default_cache_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True,
+                                      populate_by_name=True)
 
     content_dir: Path | None = Field(None, description="Folder with intents/ and responses/; default: shipped content.")
     clinic_name: str = Field("our clinic", description="Shown in replies, e.g. 'Riverside Dermatology'.")
@@ -61,6 +67,15 @@ class Settings(BaseSettings):
         30, ge=0, description="On SIGTERM, how long requests in flight may take to finish."
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    staff_channel: str | None = Field(
+        None, description="Slack channel id where emergencies and requests for a person on patient channels go."
+    )
+
+    # -- platform credentials, under their platforms' usual names ---------------------------------
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_platform("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_platform("SLACK_SIGNING_SECRET"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_platform("SLACK_APP_TOKEN"))
+    slack_api_base_url: str | None = Field(None, validation_alias=_platform("SLACK_API_BASE_URL"))
 
     @field_validator("content_dir", "cache_dir", mode="before")
     @classmethod
@@ -74,7 +89,8 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value.strip()
 
-    @field_validator("webhook_secret", mode="before")
+    @field_validator("webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
+                     "slack_api_base_url", "staff_channel", mode="before")
     @classmethod
     def _empty_secret_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -93,6 +109,15 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("https://", "http://")):
                 raise ValueError(f"{origin!r} is not an origin such as https://clinic.example")
         return value
+
+    @field_validator("slack_api_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be a URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
 
     @field_validator("log_level")
     @classmethod
@@ -143,7 +168,10 @@ def load_settings(settings_file: str | None = None, **overrides: Any) -> Setting
         lines = []
         for err in exc.errors():
             name = ".".join(str(p) for p in err["loc"])
-            label = f"{ENV_PREFIX}{name.upper()}" if err["type"] != "extra_forbidden" else name
+            if err["type"] == "extra_forbidden" or name.isupper():  # unknown, or a platform's own name
+                label = name
+            else:
+                label = f"{ENV_PREFIX}{name.upper()}"
             lines.append(f"setting {label} ({name}): {err['msg'].removeprefix('Value error, ')}")
         raise SettingsError("\n".join(lines)) from None
     except (OSError, ValueError) as exc:  # an unreadable or broken settings file

@@ -13,6 +13,10 @@ def configured_channels(runtime: BotRuntime, prefix: str = "") -> list[Channel]:
     channels: list[Channel] = [RestChannel(runtime, prefix)]
     if runtime.settings.web_chat:
         channels.append(WebChatChannel(runtime, prefix))
+    from bot.channels.slack import SlackChannel  # imported only here: Bolt is not needed by the others
+
+    if SlackChannel.configured(runtime.settings):
+        channels.append(SlackChannel(runtime, prefix))
     return channels
 
 

@@ -32,6 +32,10 @@ class Metrics:
                                     ["channel"], registry=r)
         self.rejected = Counter("botox_bot_rejected", "Requests refused before answering, by reason.",
                                 ["channel", "reason"], registry=r)
+        self.escalations = Counter("botox_bot_escalations", "Emergencies and handoffs sent to staff, by outcome.",
+                                   ["channel", "outcome"], registry=r)
+        self.feedback = Counter("botox_bot_feedback", "Helpful / not helpful clicks on answers.",
+                                ["channel", "intent", "helpful"], registry=r)
         self.ready = Gauge("botox_bot_ready", "1 once the content is loaded and the model trained.", registry=r)
 
     def count_reply(self, channel: str, reply: Reply) -> None:

@@ -9,20 +9,41 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timezone
 
 from aiohttp import web
 
 from bot.core.engine import Engine
 from bot.core.models import Message, Reply
 from bot.server.errors import Problem
-from bot.server.logs import request_fields
+from bot.server.logs import request_fields, request_id
 from bot.server.metrics import Metrics
 from bot.server.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.store import MemoryStore, Store
 
 log = logging.getLogger("botox_bot.runtime")
+
+PATIENT_CHANNELS = frozenset({"rest", "web", "sms", "voice"})
+"""Where patients write: an emergency or a request for a person there is escalated to staff."""
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """What staff are told. ``text`` and ``sender`` are set only when the logging setting allows it."""
+
+    channel: str
+    intent: str
+    urgency: str | None
+    time: datetime
+    request_id: str
+    text: str | None = None
+    sender: str | None = None
+
+
+EscalationSink = Callable[[Escalation], Awaitable[None]]
 
 
 class BotRuntime:
@@ -34,6 +55,8 @@ class BotRuntime:
         self._engine = engine
         self._loading: asyncio.Task[None] | None = None
         self.load_error: str | None = None
+        self._sinks: list[EscalationSink] = []
+        self._background: set[asyncio.Task[None]] = set()
         self.metrics.ready.set(1 if engine else 0)
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -48,10 +71,14 @@ class BotRuntime:
         yield
         if self._loading and not self._loading.done():
             self._loading.cancel()
+        if self._background:  # escalations on their way to staff are not dropped at shutdown
+            await asyncio.wait(self._background, timeout=10)
 
-    async def wait_ready(self) -> None:
-        """Wait for the engine (for programs that embed the bot and want to answer at once)."""
-        if self._loading is not None:
+    async def load(self) -> None:
+        """Load now and wait (for programs that embed the bot without an aiohttp app of ours)."""
+        if self._engine is None:
+            if self._loading is None:
+                self._loading = asyncio.create_task(self._load(), name="botox-bot load")
             await asyncio.shield(self._loading)
 
     async def _load(self) -> None:
@@ -66,6 +93,10 @@ class BotRuntime:
         gc.freeze()  # the loaded content and model live as long as the process: keep them out of every GC pass
         self.metrics.ready.set(1)
         log.info("ready", extra={"intents": len(engine.classifier.labels), "content_digest": engine.content.digest[:12]})
+
+    @property
+    def known_intents(self) -> frozenset[str]:
+        return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
     # -- answering -------------------------------------------------------------------------------
     async def answer(self, message: Message) -> Reply:
@@ -83,7 +114,38 @@ class BotRuntime:
             in_request.update(fields)
         else:
             log.info("reply", extra={"channel": message.channel, **fields})
+        if message.channel in PATIENT_CHANNELS and (reply.emergency or reply.intent == "handoff"):
+            self._escalate(message, reply)
         return reply
+
+    # -- escalations -----------------------------------------------------------------------------
+    def add_escalation_sink(self, sink: EscalationSink) -> None:
+        """A channel that can reach staff (Slack's staff channel) registers here."""
+        self._sinks.append(sink)
+
+    def _escalate(self, message: Message, reply: Reply) -> None:
+        """Tell staff in the background: the patient's answer never waits for Slack."""
+        if not self._sinks:
+            return
+        loud = self.settings.log_message_text
+        escalation = Escalation(
+            channel=message.channel, intent=reply.intent, urgency=reply.slots.get("red_flag"),
+            time=datetime.now(timezone.utc), request_id=request_id.get(),
+            text=message.text if loud else None, sender=message.sender_id if loud else None,
+        )
+        for sink in self._sinks:
+            task = asyncio.create_task(self._deliver(sink, escalation))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _deliver(self, sink: EscalationSink, escalation: Escalation) -> None:
+        try:
+            await sink(escalation)
+            self.metrics.escalations.labels(escalation.channel, "sent").inc()
+        except Exception:
+            self.metrics.escalations.labels(escalation.channel, "failed").inc()
+            log.exception("escalation not delivered", extra={"channel": escalation.channel,
+                                                            "intent": escalation.intent})
 
     async def check_rate(self, channel: str, sender: str) -> None:
         """Raise 429 when ``sender`` on ``channel`` is over the limit."""
