@@ -71,9 +71,10 @@ class SlackListeners:
     async def on_mention(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
         """A mention in a channel: answered in a thread under it (or in the thread it was written in)."""
         thread = event.get("thread_ts") or event["ts"]
-        await self._answer_event(event, context, client, thread)
+        # open to follow-ups before answering, so a quick reply to the answer is never missed
         await self.runtime.store.set_context(self._thread_key(event["channel"], thread), {"open": True},
                                              THREAD_TTL_SECONDS)
+        await self._answer_event(event, context, client, thread)
 
     async def on_message(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
         """DMs, and replies in threads the bot answered in. Bots, edits and the bot itself are ignored."""

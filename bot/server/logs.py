@@ -17,7 +17,12 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 """The id of the request being handled; every log line written while handling it carries it."""
 
 request_fields: contextvars.ContextVar[dict | None] = contextvars.ContextVar("request_fields", default=None)
-"""Fields the handling adds to the request's one access line (intent, emergency...): one line a request."""
+"""Fields the handling adds to the request's one access line (intent, emergency...): one line a request.
+
+Work that outlives the request (a Slack event is answered after its ack) finds the line already written,
+marked by ``LINE_WRITTEN``, and logs a line of its own.
+"""
+LINE_WRITTEN = "_line_written"
 
 
 def new_request_id(incoming: str | None = None) -> str:

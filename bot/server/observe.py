@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.server.errors import Problem, error_response, from_http_exception, problem_response
-from bot.server.logs import new_request_id, request_fields, request_id
+from bot.server.logs import LINE_WRITTEN, new_request_id, request_fields, request_id
 from bot.server.metrics import Metrics
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -40,6 +40,7 @@ def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = Fal
                 "channel": channel, "method": request.method, "path": request.path,
                 "status": response.status, "duration_ms": round(elapsed * 1000, 2), **fields,
             })
+            fields[LINE_WRITTEN] = True
             return response
         finally:
             request_fields.reset(fields_token)

@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.core.engine import Engine
 from bot.core.models import Message, Reply
 from bot.server.errors import Problem
-from bot.server.logs import request_fields, request_id
+from bot.server.logs import LINE_WRITTEN, request_fields, request_id
 from bot.server.metrics import Metrics
 from bot.server.ratelimit import RateLimiter
 from bot.settings import Settings
@@ -110,7 +110,7 @@ class BotRuntime:
         if self.settings.log_message_text:
             fields.update(sender=message.sender_id, text=message.text)
         in_request = request_fields.get()
-        if in_request is not None:  # said on the request's access line: one line a request
+        if in_request is not None and LINE_WRITTEN not in in_request:  # on the request's line: one line a request
             in_request.update(fields)
         else:
             log.info("reply", extra={"channel": message.channel, **fields})
