@@ -77,6 +77,23 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(None, validation_alias=_platform("SLACK_APP_TOKEN"))
     slack_api_base_url: str | None = Field(None, validation_alias=_platform("SLACK_API_BASE_URL"))
 
+    # Microsoft Teams, in the Microsoft 365 Agents SDK's own configuration names
+    teams_client_id: str | None = Field(
+        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"))
+    teams_client_secret: SecretStr | None = Field(
+        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"))
+    teams_tenant_id: str | None = Field(
+        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"))
+    teams_allow_anonymous_unsafe: bool = Field(
+        False, description="Local development only: accept Teams requests with no token (the Agents Playground)."
+    )
+
+    # Twilio (SMS and voice)
+    twilio_auth_token: SecretStr | None = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
+    public_url: str | None = Field(
+        None, description="The public base URL Twilio calls (https://bot.clinic.example), behind a proxy."
+    )
+
     @field_validator("content_dir", "cache_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
@@ -90,7 +107,8 @@ class Settings(BaseSettings):
         return value.strip()
 
     @field_validator("webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
-                     "slack_api_base_url", "staff_channel", mode="before")
+                     "slack_api_base_url", "staff_channel", "teams_client_id", "teams_client_secret",
+                     "teams_tenant_id", "twilio_auth_token", "public_url", mode="before")
     @classmethod
     def _empty_secret_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -109,6 +127,13 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("https://", "http://")):
                 raise ValueError(f"{origin!r} is not an origin such as https://clinic.example")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a URL such as https://bot.clinic.example")
+        return value.rstrip("/") if value else None
 
     @field_validator("slack_api_base_url")
     @classmethod

@@ -17,6 +17,14 @@ def configured_channels(runtime: BotRuntime, prefix: str = "") -> list[Channel]:
 
     if SlackChannel.configured(runtime.settings):
         channels.append(SlackChannel(runtime, prefix))
+    if runtime.settings.teams_client_id or runtime.settings.teams_allow_anonymous_unsafe:
+        from bot.channels.teams import TeamsChannel
+
+        channels.append(TeamsChannel(runtime, prefix))
+    if runtime.settings.twilio_auth_token:
+        from bot.channels.twilio import SmsChannel, VoiceChannel
+
+        channels += [SmsChannel(runtime, prefix), VoiceChannel(runtime, prefix)]
     return channels
 
 
