@@ -44,6 +44,7 @@ class MemoryStore:
     def __init__(self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic):
         self._contexts = _ExpiringDict(max_senders, clock)
         self._claims = _ExpiringDict(max_claims, clock)
+        self._opted_out: set[str] = set()  # small (people who sent STOP) and must never be evicted
 
     async def get_context(self, sender: str) -> dict[str, Any] | None:
         return self._contexts.get(sender)
@@ -56,3 +57,12 @@ class MemoryStore:
             return False
         self._claims.put(key, True, ttl_seconds)
         return True
+
+    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
+        if opted_out:
+            self._opted_out.add(sender)
+        else:
+            self._opted_out.discard(sender)
+
+    async def is_opted_out(self, sender: str) -> bool:
+        return sender in self._opted_out

@@ -18,5 +18,11 @@ class Store(Protocol):
         One primitive for everything that must happen once: a replayed signature, a retried Slack event.
         """
 
+    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
+        """Remember an SMS STOP (or forget it on START). Never expires and is never evicted."""
+
+    async def is_opted_out(self, sender: str) -> bool:
+        """Whether ``sender`` sent STOP and not START since."""
+
 
 ContextStore = Store  # the name the engine has used since issue 2

@@ -1,0 +1,243 @@
+"""SMS and voice through Twilio's webhooks, over real HTTP, signed exactly as Twilio signs.
+
+Twilio computes ``X-Twilio-Signature`` over the URL it called and the form fields; the ``twilio`` package's
+``RequestValidator`` computes the same here. Replies are TwiML, read as XML, never as substrings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import xml.etree.ElementTree as ET
+
+import pytest
+from pydantic import SecretStr
+from twilio.request_validator import RequestValidator
+
+from tests.conftest import CONSULT
+
+TOKEN = "twilio-test-auth-token"
+CALLER = "+15555550123"
+
+
+@pytest.fixture
+def twilio(serve, settings):
+    async def start(**overrides):
+        return await serve(twilio_auth_token=SecretStr(TOKEN), **overrides)
+
+    return start
+
+
+def sms_form(body: str, sender: str = CALLER) -> dict[str, str]:
+    """The fields Twilio posts for an incoming SMS (the set grows; the bot must not mind)."""
+    return {"ToCountry": "US", "ToState": "CA", "SmsMessageSid": "SM0123456789abcdef0123456789abcdef",
+            "NumMedia": "0", "ToCity": "", "FromZip": "94105", "SmsSid": "SM0123456789abcdef0123456789abcdef",
+            "FromState": "CA", "SmsStatus": "received", "FromCity": "SAN FRANCISCO", "Body": body,
+            "FromCountry": "US", "To": "+15555550100", "ToZip": "", "NumSegments": "1",
+            "MessageSid": "SM0123456789abcdef0123456789abcdef", "AccountSid": "AC" + "0" * 32,
+            "From": sender, "ApiVersion": "2010-04-01"}
+
+
+def call_form(speech: str | None = None, **extra: str) -> dict[str, str]:
+    form = {"AccountSid": "AC" + "0" * 32, "ApiVersion": "2010-04-01", "CallSid": "CA" + "1" * 32,
+            "CallStatus": "in-progress", "Called": "+15555550100", "Caller": CALLER, "Direction": "inbound",
+            "From": CALLER, "To": "+15555550100"}
+    if speech is not None:
+        form.update(SpeechResult=speech, Confidence="0.92")
+    return {**form, **extra}
+
+
+async def post_signed(client, path: str, form: dict[str, str], url_base: str | None = None, token: str = TOKEN):
+    url = f"{url_base or str(client.make_url(''))}{path}".replace("//twilio", "/twilio")
+    signature = RequestValidator(token).compute_signature(url, form)
+    return await client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+
+async def twiml(response) -> ET.Element:
+    assert response.status == 200, await response.text()
+    assert response.content_type == "text/xml"
+    root = ET.fromstring(await response.text())
+    assert root.tag == "Response"
+    return root
+
+
+def sms_body(root: ET.Element) -> str | None:
+    messages = root.findall("Message")
+    assert len(messages) <= 1
+    return messages[0].text if messages else None
+
+
+def says(root: ET.Element) -> list[str]:
+    return [el.text or "" for el in root.iter("Say")]
+
+
+# -- SMS -------------------------------------------------------------------------------------------
+async def test_a_question_by_sms(twilio):
+    client = await twilio()
+    body = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))))
+    assert "3 to 4 months" in body
+    assert "555-0100" in body and body.rstrip().endswith("555-0100")  # the SMS consult prompt ends the reply
+    assert "<" not in body and "**" not in body and "http" not in body
+
+
+async def test_a_numbered_choice_by_sms(twilio):
+    client = await twilio()
+    first = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how often side effects"))))
+    assert "Reply 1 for" in first and "Reply 2 for" in first
+    second = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("2"))))
+    assert "swallowing" in second.lower() and "Reply 1 for" not in second  # the safety answer
+
+
+async def test_stop_start_help(twilio):
+    client = await twilio()
+    stop = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("STOP"))))
+    assert "START" in stop
+    silent = await twiml(await post_signed(client, "/twilio/sms", sms_form("how long does botox last?")))
+    assert sms_body(silent) is None and list(silent) == []  # no reply to a number that sent STOP
+    help_ = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("help"))))
+    assert "STOP" in help_ and "911" in help_ and "555-0100" in help_
+    start = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("Start"))))
+    assert "resubscribed" in start
+    again = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))))
+    assert "3 to 4 months" in again
+    other = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("hi", sender="+15555550999"))))
+    assert other  # STOP from one number says nothing about another
+
+
+async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(twilio, monkeypatch):
+    from bot.channels import phone_text
+
+    monkeypatch.setattr(phone_text, "SMS_LIMIT", 400)
+    monkeypatch.setattr(phone_text.sms_text, "__defaults__", (400,))
+    client = await twilio()
+    body = sms_body(await twiml(await post_signed(client, "/twilio/sms",
+                                                  sms_form("what medical conditions can botox treat?"))))
+    assert len(body) <= 400
+    answer, _, consult = body.partition("\n\n")
+    assert answer.endswith((".", "!", "?")) and consult.endswith("555-0100")
+
+
+def test_the_full_limit_holds_for_every_reply(engine, settings):
+    """Twilio's 1,600 characters, checked on every response template the engine can give by SMS."""
+    import asyncio
+
+    from bot.channels.phone_text import SMS_LIMIT, sms_text
+    from bot.core.engine import Engine
+    from bot.core.models import Message
+
+    fresh = Engine(engine.content, engine.classifier, settings)
+    for name in fresh.content.responses:
+        intent = name.removeprefix("utter_")
+        reply = asyncio.run(fresh.answer(Message(text="x", payload=f"/{intent}", channel="sms")))
+        text = sms_text(reply)
+        assert len(text) <= SMS_LIMIT and not text.endswith(" "), name
+
+
+async def test_an_emergency_sms_leads_with_the_instruction_and_tells_staff(twilio):
+    client = await twilio()
+    body = sms_body(await twiml(await post_signed(client, "/twilio/sms",
+                                                  sms_form("cant swallow properly since my botox yesterday"))))
+    assert body.splitlines()[0].startswith(("Call 911", "If you have trouble breathing or swallowing, call 911"))
+
+
+async def test_a_bad_or_missing_signature_is_403(twilio):
+    client = await twilio()
+    form = sms_form("how long does botox last?")
+    assert (await post_signed(client, "/twilio/sms", form, token="wrong-token")).status == 403
+    assert (await client.post("/twilio/sms", data=form)).status == 403
+    signed_for_other_url = await post_signed(client, "/twilio/sms", form, url_base="https://elsewhere.example")
+    assert signed_for_other_url.status == 403
+    assert (await post_signed(client, "/twilio/voice", call_form(), token="wrong-token")).status == 403
+
+
+async def test_behind_a_proxy_the_public_url_is_what_is_signed(twilio):
+    client = await twilio(public_url="https://bot.clinic.example")
+    form = sms_form("how long does botox last?")
+    assert (await post_signed(client, "/twilio/sms", form, url_base="https://bot.clinic.example")).status == 200
+    assert (await post_signed(client, "/twilio/sms", form)).status == 403
+
+
+async def test_not_mounted_without_the_auth_token(serve):
+    client = await serve()
+    assert (await client.post("/twilio/sms", data=sms_form("hi"))).status == 404
+
+
+# -- voice -----------------------------------------------------------------------------------------
+def gather_of(root: ET.Element) -> ET.Element:
+    (gather,) = root.findall("Gather")
+    return gather
+
+
+async def test_a_call_greeting_question_answer_and_another_question(twilio):
+    client = await twilio()
+    greeting = await twiml(await post_signed(client, "/twilio/voice", call_form()))
+    gather = gather_of(greeting)
+    assert gather.get("input") == "speech" and gather.get("action") == "/twilio/voice"
+    assert "Botox information line" in " ".join(says(greeting)) and "9 1 1" in " ".join(says(greeting))
+    assert greeting.find("Redirect") is not None  # silence falls through to a retry
+
+    answer = await twiml(await post_signed(client, "/twilio/voice", call_form("how long does botox last")))
+    spoken = " ".join(says(answer))
+    assert "3 to 4 months" in spoken and "http" not in spoken and "5 5 5, 0 1 0 0" in spoken
+    assert not any(ch in spoken for ch in "<>*#/")
+    assert gather_of(answer).get("action") == "/twilio/voice"  # another question
+    assert answer.find("Hangup") is not None  # or, after silence, goodbye
+
+    second = await twiml(await post_signed(client, "/twilio/voice", call_form("is it safe when pregnant")))
+    assert "pregnan" in " ".join(says(second)).lower()
+
+
+async def test_silence_gets_one_retry_then_goodbye(twilio):
+    client = await twilio()
+    retry = await twiml(await post_signed(client, "/twilio/voice?attempt=1", call_form()))
+    assert "didn't hear" in " ".join(says(retry))
+    assert gather_of(retry).get("action") == "/twilio/voice?attempt=1"
+    assert retry.find("Redirect").text == "/twilio/voice?attempt=2"
+    goodbye = await twiml(await post_signed(client, "/twilio/voice?attempt=2", call_form()))
+    assert goodbye.find("Gather") is None and goodbye.find("Hangup") is not None
+    assert "Goodbye" in " ".join(says(goodbye))
+
+
+async def test_an_unplaceable_question_gets_one_retry(twilio):
+    client = await twilio()
+    first = await twiml(await post_signed(client, "/twilio/voice", call_form("what's the weather in Paris")))
+    assert gather_of(first).get("action") == "/twilio/voice?attempt=1"
+    second = await twiml(await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night")))
+    assert second.find("Gather") is None and second.find("Hangup") is not None
+
+
+async def test_an_emergency_call_is_spoken_first_and_offers_the_clinic(twilio):
+    client = await twilio()
+    root = await twiml(await post_signed(client, "/twilio/voice",
+                                         call_form("I had botox and now I can't breathe properly")))
+    first = root[0]
+    assert first.tag == "Say" and "9 1 1" in first.text and "hang up" in first.text.lower()
+    gather = gather_of(root)
+    assert gather.get("action") == "/twilio/voice/connect" and "dtmf" in gather.get("input")
+    connect = await twiml(await post_signed(client, "/twilio/voice/connect", call_form(Digits="1")))
+    assert connect.find("Dial").text == "555-0100"
+    declined = await twiml(await post_signed(client, "/twilio/voice/connect", call_form(Digits="2")))
+    assert declined.find("Dial") is None and declined.find("Hangup") is not None
+
+
+async def test_an_emergency_call_without_a_clinic_number_offers_no_dial(twilio):
+    client = await twilio(clinic_phone="")
+    root = await twiml(await post_signed(client, "/twilio/voice", call_form("my throat is closing after botox")))
+    assert root.find("Gather") is None and root.find("Hangup") is not None
+    assert "9 1 1" in root[0].text
+
+
+async def test_an_emergency_by_sms_or_call_is_escalated_to_staff(twilio):
+    from tests.slack_mock import SlackWebAPIMock
+
+    async with SlackWebAPIMock() as slack:
+        client = await twilio(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr("s"),
+                              slack_api_base_url=slack.base_url, staff_channel="C0STAFF")
+        await post_signed(client, "/twilio/sms", sms_form("cant swallow properly since my botox yesterday"))
+        await post_signed(client, "/twilio/voice", call_form("I had botox and now I can't breathe properly"))
+        await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))
+        posts = await slack.wait_for("chat.postMessage", 2)
+        assert {p["channel"] for p in posts} == {"C0STAFF"}
+        assert "SMS" in posts[0]["text"] and "phone line" in posts[1]["text"]
+        assert all("swallow" not in p["text"] and CALLER not in p["text"] for p in posts)
+        await asyncio.sleep(0.2)
+        assert len(slack.calls("chat.postMessage")) == 2  # the ordinary question told nobody
