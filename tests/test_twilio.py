@@ -118,8 +118,6 @@ async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(tw
 
 def test_the_full_limit_holds_for_every_reply(engine, settings):
     """Twilio's 1,600 characters, checked on every response template the engine can give by SMS."""
-    import asyncio
-
     from bot.channels.phone_text import SMS_LIMIT, sms_text
     from bot.core.engine import Engine
     from bot.core.models import Message
