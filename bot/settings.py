@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     teams_allow_anonymous_unsafe: bool = Field(
         False, description="Local development only: accept Teams requests with no token (the Agents Playground)."
     )
+    teams_jwks_url: str | None = Field(
+        None, pattern=r"^(https?://\S+)?$",
+        description="Check Teams tokens against this key set instead of Microsoft's (tests, private clouds).",
+    )
+
+    # Redis, shared by several instances (its usual name)
+    redis_url: str | None = Field(None, validation_alias=_platform("REDIS_URL"))
 
     # Twilio (SMS and voice)
     twilio_auth_token: SecretStr | None = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
@@ -108,7 +115,7 @@ class Settings(BaseSettings):
 
     @field_validator("webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
                      "slack_api_base_url", "staff_channel", "teams_client_id", "teams_client_secret",
-                     "teams_tenant_id", "twilio_auth_token", "public_url", mode="before")
+                     "teams_tenant_id", "twilio_auth_token", "public_url", "redis_url", mode="before")
     @classmethod
     def _empty_secret_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

@@ -50,7 +50,8 @@ async def test_health_and_readiness_while_loading(settings, engine, monkeypatch)
             await asyncio.sleep(0.05)
         ready = await client.get("/readyz")
         assert ready.status == 200
-        assert (await ready.json()) == {"status": "ready", "channels": ["rest", "web"]}
+        assert (await ready.json()) == {"status": "ready", "channels": ["rest", "web"], "store": "memory",
+                                        "degraded": False}
         assert (await client.post(HOOK, json={"sender": "a", "message": "hi"})).status == 200
 
 

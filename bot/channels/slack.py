@@ -142,7 +142,9 @@ class SlackListeners:
         intent = action.get("value") or "unknown"
         if intent not in self.runtime.known_intents:
             intent = "unknown"  # a forged value must not grow the metrics without bound
-        self.runtime.metrics.feedback.labels(NAME, intent, FEEDBACK_ACTIONS[action["action_id"]]).inc()
+        helpful = FEEDBACK_ACTIONS[action["action_id"]]
+        self.runtime.metrics.feedback.labels(NAME, intent, helpful).inc()
+        await self.runtime.store.count_feedback(intent, helpful)  # shared by every instance, unlike metrics
         await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
 
     # -- helpers -------------------------------------------------------------------------------------

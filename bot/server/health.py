@@ -26,7 +26,9 @@ class HealthRoutes(Channel):
     async def readyz(self, request: web.Request) -> web.Response:
         channels = [c.name for c in self.live]
         if self.runtime.ready:
-            return web.json_response({"status": "ready", "channels": channels})
+            store = await self.runtime.store.status()  # "degraded": answering, but not sharing state
+            return web.json_response({"status": "ready", "channels": channels, "store": self.runtime.store.name,
+                                      "degraded": store == "degraded"})
         if self.runtime.load_error:
             return web.json_response({"status": "failed", "error": self.runtime.load_error}, status=503)
         return web.json_response({"status": "loading"}, status=503, headers={"Retry-After": "1"})

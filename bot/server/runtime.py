@@ -20,9 +20,9 @@ from bot.core.models import Message, Reply
 from bot.server.errors import Problem
 from bot.server.logs import LINE_WRITTEN, request_fields, request_id
 from bot.server.metrics import Metrics
-from bot.server.ratelimit import RateLimiter
 from bot.settings import Settings
-from bot.store import MemoryStore, Store
+from bot.store import Store
+from bot.store.failover import store_from_url
 
 log = logging.getLogger("botox_bot.runtime")
 
@@ -49,9 +49,10 @@ EscalationSink = Callable[[Escalation], Awaitable[None]]
 class BotRuntime:
     def __init__(self, settings: Settings, engine: Engine | None = None, store: Store | None = None):
         self.settings = settings
-        self.store: Store = store or (engine.store if engine else MemoryStore())
+        self.store: Store = store or (engine.store if engine else store_from_url(settings.redis_url))
+        if engine is not None:
+            engine.store = self.store  # one store for the engine's context and the channels' state
         self.metrics = Metrics()
-        self.limiter = RateLimiter(settings.rate_limit)
         self._engine = engine
         self._loading: asyncio.Task[None] | None = None
         self.load_error: str | None = None
@@ -73,6 +74,7 @@ class BotRuntime:
             self._loading.cancel()
         if self._background:  # escalations on their way to staff are not dropped at shutdown
             await asyncio.wait(self._background, timeout=10)
+        await self.store.close()
 
     async def load(self) -> None:
         """Load now and wait (for programs that embed the bot without an aiohttp app of ours)."""
@@ -149,7 +151,9 @@ class BotRuntime:
 
     async def check_rate(self, channel: str, sender: str) -> None:
         """Raise 429 when ``sender`` on ``channel`` is over the limit."""
-        wait = await self.limiter.retry_after(f"{channel}:{sender}")
+        if self.settings.rate_limit <= 0:
+            return
+        wait = await self.store.rate_limit(f"{channel}:{sender}", self.settings.rate_limit)
         if wait is not None:
             self.metrics.rate_limited.labels(channel).inc()
             raise Problem(429, "rate_limited", f"too many messages; wait {wait} seconds",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
+
+from bot.store.ratelimit import MovingWindow
 
 
 class _ExpiringDict:
@@ -41,10 +43,14 @@ class _ExpiringDict:
 class MemoryStore:
     """The embedded default: one process, nothing to set up. Lost on restart, which only costs context."""
 
+    name = "memory"
+
     def __init__(self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic):
         self._contexts = _ExpiringDict(max_senders, clock)
         self._claims = _ExpiringDict(max_claims, clock)
         self._opted_out: set[str] = set()  # small (people who sent STOP) and must never be evicted
+        self._window: MovingWindow | None = None
+        self.feedback: Counter[tuple[str, str]] = Counter()
 
     async def get_context(self, sender: str) -> dict[str, Any] | None:
         return self._contexts.get(sender)
@@ -66,3 +72,19 @@ class MemoryStore:
 
     async def is_opted_out(self, sender: str) -> bool:
         return sender in self._opted_out
+
+    async def rate_limit(self, key: str, per_minute: int) -> int | None:
+        if self._window is None:  # created lazily: the limits memory storage needs a running event loop
+            from limits.aio.storage import MemoryStorage
+
+            self._window = MovingWindow(MemoryStorage())
+        return await self._window.retry_after(key, per_minute)
+
+    async def count_feedback(self, intent: str, helpful: str) -> None:
+        self.feedback[(intent, helpful)] += 1
+
+    async def status(self) -> str:
+        return "ok"
+
+    async def close(self) -> None:
+        """Nothing to release."""

@@ -24,5 +24,17 @@ class Store(Protocol):
     async def is_opted_out(self, sender: str) -> bool:
         """Whether ``sender`` sent STOP and not START since."""
 
+    async def rate_limit(self, key: str, per_minute: int) -> int | None:
+        """Count one message from ``key``: None when allowed, else the seconds to wait (a moving minute)."""
+
+    async def count_feedback(self, intent: str, helpful: str) -> None:
+        """One more "helpful" (``yes``) or "not helpful" (``no``) click on an answer of ``intent``."""
+
+    async def status(self) -> str:
+        """``ok``, or ``degraded`` when a shared store is unreachable and the bot runs on local memory."""
+
+    async def close(self) -> None:
+        """Release connections (at shutdown)."""
+
 
 ContextStore = Store  # the name the engine has used since issue 2
