@@ -1,0 +1,156 @@
+"""Shared state in Redis: the store contract, two instances behaving as one, and a Redis outage survived."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+
+from bot.core.engine import Engine
+from bot.server import create_app
+from bot.store import MemoryStore
+from bot.store.failover import FailoverStore
+from bot.store.redis import RedisStore
+from tests.redis_server import RedisServer
+from tests.slack_mock import BOT_USER_ID, SlackWebAPIMock, app_mention, event_callback, signed_headers
+
+HOOK = "/webhooks/rest/webhook"
+SLACK_SECRET = "slack-signing-secret"
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_server):
+    if redis_server.proc.poll() is not None:  # a test stopped it
+        redis_server.start()
+    redis_server.flush()
+    return redis_server
+
+
+# -- the contract, for both stores -------------------------------------------------------------------
+@pytest.fixture(params=["memory", "redis"])
+async def store(request):
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    server = request.getfixturevalue("redis")
+    shared = RedisStore(server.url)
+    yield shared
+    await shared.close()
+
+
+async def test_context_expires(store):
+    await store.set_context("rest:a", {"intent": "duration"}, 1)
+    assert await store.get_context("rest:a") == {"intent": "duration"}
+    await store.set_context("rest:b", {"x": 1}, 0)
+    assert await store.get_context("rest:b") is None
+    await asyncio.sleep(1.2)
+    assert await store.get_context("rest:a") is None
+
+
+async def test_claims_opt_outs_rate_limits_feedback(store):
+    assert await store.claim("slack:event:Ev1", 60) is True
+    assert await store.claim("slack:event:Ev1", 60) is False
+    await store.set_opted_out("+1555", True)
+    assert await store.is_opted_out("+1555") and not await store.is_opted_out("+1666")
+    await store.set_opted_out("+1555", False)
+    assert not await store.is_opted_out("+1555")
+    assert [await store.rate_limit("sms:+1", 2) for _ in range(3)][:2] == [None, None]
+    assert 1 <= await store.rate_limit("sms:+1", 2) <= 60
+    await store.count_feedback("duration", "yes")
+    assert await store.status() == "ok"
+
+
+# -- two instances, one Redis ------------------------------------------------------------------------
+@pytest.fixture
+async def two_instances(redis, engine, settings):
+    """Two apps on their own ports, sharing Redis (and a mock Slack), as behind a load balancer."""
+    async with SlackWebAPIMock() as slack:
+        conf = settings.model_copy(update=dict(
+            rate_limit=3, slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SLACK_SECRET),
+            slack_api_base_url=slack.base_url, twilio_auth_token=SecretStr("tw"), redis_url=redis.url))
+        clients = []
+        for _ in range(2):
+            store = FailoverStore(RedisStore(redis.url))
+            app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf, store), store=store)
+            client = TestClient(TestServer(app, host="127.0.0.1"))
+            await client.start_server()
+            clients.append(client)
+        yield clients, slack
+        for client in clients:
+            await client.close()
+
+
+async def test_a_slack_retry_to_the_other_instance_is_not_answered_again(two_instances):
+    (a, b), slack = two_instances
+    body = json.dumps(event_callback(app_mention(f"<@{BOT_USER_ID}> how long does botox last?"))).encode()
+    first = await a.post("/slack/events", data=body, headers=signed_headers(SLACK_SECRET, body, "application/json"))
+    retry = await b.post("/slack/events", data=body, headers={
+        **signed_headers(SLACK_SECRET, body, "application/json"), "X-Slack-Retry-Num": "1",
+        "X-Slack-Retry-Reason": "http_timeout"})
+    assert first.status == retry.status == 200
+    await slack.wait_for("chat.postMessage")
+    await asyncio.sleep(0.3)
+    assert len(slack.calls("chat.postMessage")) == 1
+
+
+async def test_a_follow_up_reaches_the_context_the_other_instance_stored(two_instances):
+    (a, b), _ = two_instances
+    first = await (await a.post(HOOK, json={"sender": "p1", "message": "how often side effects"})).json()
+    assert first[0]["buttons"]
+    picked = await (await b.post(HOOK, json={"sender": "p1", "message": "2"})).json()
+    assert picked[0]["custom"]["intent"] == "safety"
+
+
+async def test_the_rate_limit_counts_across_instances(two_instances):
+    (a, b), _ = two_instances
+    statuses = [(await (a if i % 2 else b).post(HOOK, json={"sender": "fast", "message": "hi"})).status
+                for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+async def test_an_opt_out_holds_everywhere(two_instances):
+    from tests.test_twilio import post_signed, sms_body, sms_form, twiml
+
+    (a, b), _ = two_instances
+    await post_signed(a, "/twilio/sms", sms_form("STOP"), token="tw")
+    silent = await twiml(await post_signed(b, "/twilio/sms", sms_form("how long does botox last?"), token="tw"))
+    assert sms_body(silent) is None
+
+
+# -- Redis down, and back ----------------------------------------------------------------------------
+async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engine, settings):
+    from tests.test_twilio import post_signed, sms_form
+
+    conf = settings.model_copy(update=dict(redis_url=redis.url, twilio_auth_token=SecretStr("tw")))
+    store = FailoverStore(RedisStore(redis.url), retry_seconds=0.2)
+    app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf, store), store=store)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        assert (await (await client.get("/readyz")).json())["degraded"] is False
+        redis.stop()
+        answer = await client.post(HOOK, json={"sender": "p", "message": "how long does botox last?"})
+        assert answer.status == 200 and (await answer.json())[0]["custom"]["intent"] == "duration"
+        ready = await client.get("/readyz")
+        assert ready.status == 200 and (await ready.json())["degraded"] is True
+        await post_signed(client, "/twilio/sms", sms_form("STOP", sender="+15550001"), token="tw")
+
+        redis.start()  # the same port, empty
+        for _ in range(50):
+            if not (await (await client.get("/readyz")).json())["degraded"]:
+                break
+            await asyncio.sleep(0.1)
+        assert (await (await client.get("/readyz")).json())["degraded"] is False
+        check = RedisStore(redis.url)
+        assert await check.is_opted_out("+15550001")  # the STOP taken during the outage reached Redis
+        await check.close()
+        assert (await client.post(HOOK, json={"sender": "p", "message": "thanks"})).status == 200
