@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         30, ge=0, description="On SIGTERM, how long requests in flight may take to finish."
     )
+    request_timeout_seconds: float = Field(
+        15, gt=0, description="A request not done in this time (a client stalling mid-body) gets 408."
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     staff_channel: str | None = Field(
         None, description="Slack channel id where emergencies and requests for a person on patient channels go."

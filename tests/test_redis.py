@@ -154,3 +154,56 @@ async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engi
         assert await check.is_opted_out("+15550001")  # the STOP taken during the outage reached Redis
         await check.close()
         assert (await client.post(HOOK, json={"sender": "p", "message": "thanks"})).status == 200
+
+
+async def test_a_flood_from_one_sender_is_held_to_the_shared_limit(two_instances):
+    (a, b), _ = two_instances
+
+    async def send(client, sender):
+        return (await client.post(HOOK, json={"sender": sender, "message": "how long does it last"})).status
+
+    flood = await asyncio.gather(*(send(a if i % 2 else b, "flooder") for i in range(60)))
+    assert flood.count(200) == 3 and flood.count(429) == 57  # rate_limit=3 a minute, counted across both
+    others = await asyncio.gather(*(send(a if i % 2 else b, f"patient-{i}") for i in range(10)))
+    assert others == [200] * 10
+
+
+async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_cache, tmp_path):
+    """Two real processes: the first is killed (SIGKILL) after storing context; the second carries on."""
+    import os
+    import signal
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
+    env.update(BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO), REDIS_URL=redis.url)
+    procs, urls = [], []
+    try:
+        for _ in range(2):
+            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", "--port", "0",
+                                                        env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE)
+            procs.append(proc)
+            while True:
+                line = json.loads(await asyncio.wait_for(proc.stderr.readline(), 30))
+                if line["message"] == "listening":
+                    urls.append(line["url"])
+                if line["message"] == "ready":
+                    break
+        from aiohttp import ClientSession
+
+        async with ClientSession() as session:
+            first = await (await session.post(urls[0] + HOOK, json={"sender": "k", "message":
+                                                                     "how often side effects"})).json()
+            assert first[0]["buttons"]
+            procs[0].send_signal(signal.SIGKILL)
+            await procs[0].wait()
+            picked = await (await session.post(urls[1] + HOOK, json={"sender": "k", "message": "2"})).json()
+            assert picked[0]["custom"]["intent"] == "safety"
+            ready = await (await session.get(urls[1] + "/readyz")).json()
+            assert ready["store"] == "redis" and ready["degraded"] is False
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()

@@ -314,3 +314,19 @@ def test_cors_origins_from_the_environment(monkeypatch):
     monkeypatch.setenv("BOTOX_BOT_CORS_ORIGINS", "a.example")
     with pytest.raises(SettingsError, match="BOTOX_BOT_CORS_ORIGINS"):
         load_settings()
+
+
+async def test_a_client_that_stalls_mid_body_gets_408_and_others_are_served(serve):
+    client = await serve(request_timeout_seconds=0.5)
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    writer.write(f"POST {HOOK} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 1000\r\n\r\n".encode() + b'{"sender": "slow", "message": "how lo')
+    await writer.drain()
+    started = time.monotonic()
+    assert (await ask(client, "how long does botox last", sender="other")).status == 200
+    assert time.monotonic() - started < 0.4  # the stalled one holds nothing
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert head.startswith(b"HTTP/1.1 408")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    assert json.loads(await reader.readexactly(length))["error"]["code"] == "request_timeout"
+    writer.close()

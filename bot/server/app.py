@@ -38,8 +38,9 @@ def mount(app: web.Application, runtime: BotRuntime, channels: Sequence[Channel]
     parts: list[Channel] = [*live, HealthRoutes(runtime, prefix, live)] if health else live
     for part in parts:
         for route in part.routes():
-            app.router.add_route(route.method, route.path,
-                                 observed(part.name, route.handler, runtime.metrics, quiet=part.name == "system"))
+            app.router.add_route(route.method, route.path, observed(
+                part.name, route.handler, runtime.metrics, quiet=part.name == "system",
+                timeout=runtime.settings.request_timeout_seconds))
     app[RUNTIME] = runtime
     app[CHANNELS] = live
     app.cleanup_ctx.append(runtime.lifespan)
@@ -77,7 +78,9 @@ async def run(app: web.Application, host: str, port: int, shutdown_timeout: floa
     aiohttp's runner does the draining (``shutdown_timeout``); this adds the signal handling and a log line
     with the address actually bound (``--port 0`` picks a free one).
     """
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout, handle_signals=False)
+    # keep-alive as nginx does (75 s), not aiohttp's hour: idle connections do not pile up
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout, handle_signals=False,
+                           keepalive_timeout=75)
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -21,8 +21,13 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("botox_bot.http")
 
 
-def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = False) -> Handler:
-    """Wrap ``handler``; ``quiet`` logs its requests at DEBUG (health probes every few seconds are noise)."""
+def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = False,
+             timeout: float | None = None) -> Handler:
+    """Wrap ``handler``; ``quiet`` logs its requests at DEBUG (health probes every few seconds are noise).
+
+    ``timeout`` bounds the whole request: a client that sends half a body and stalls gets 408 and lets go of
+    its handler, instead of holding it for ever.
+    """
 
     async def wrapper(request: web.Request) -> web.StreamResponse:
         rid = new_request_id(request.headers.get("X-Request-ID"))
@@ -31,7 +36,7 @@ def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = Fal
         fields_token = request_fields.set(fields)
         started = time.perf_counter()
         try:
-            response = await _safely(handler, request)
+            response = await _safely(handler, request, timeout)
             response.headers["X-Request-ID"] = rid
             elapsed = time.perf_counter() - started
             metrics.requests.labels(channel, str(response.status)).inc()
@@ -51,9 +56,13 @@ def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = Fal
     return wrapper
 
 
-async def _safely(handler: Handler, request: web.Request) -> web.StreamResponse:
+async def _safely(handler: Handler, request: web.Request, timeout: float | None) -> web.StreamResponse:
     try:
-        return await handler(request)
+        async with asyncio.timeout(timeout):
+            return await handler(request)
+    except TimeoutError:
+        log.warning("request timed out", extra={"timeout_s": timeout})
+        return error_response(408, "request_timeout", f"the request was not complete within {timeout} seconds")
     except Problem as problem:
         return problem_response(problem)
     except web.HTTPException as exc:
