@@ -207,3 +207,14 @@ async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_ca
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+
+
+async def test_after_a_redis_restart_every_pooled_connection_recovers(redis):
+    """Connections opened before the restart are dead after it; none of them may fail a call."""
+    store = RedisStore(redis.url)
+    await asyncio.gather(*(store.get_context(f"c{i}") for i in range(30)))  # fill the pool
+    redis.stop()
+    redis.start()
+    results = await asyncio.gather(*(store.get_context(f"c{i}") for i in range(30)), return_exceptions=True)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    await store.close()

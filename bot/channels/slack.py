@@ -160,6 +160,13 @@ class SlackListeners:
         return f"slack:thread:{channel}:{thread}"
 
 
+class _NoTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client (which carries it) wins: noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 class SlackChannel(Channel):
     """The bot's own Slack app: HTTP events at ``/slack/events`` and/or Socket Mode, and staff escalations."""
 
@@ -171,9 +178,10 @@ class SlackChannel(Channel):
         base_url = s.slack_api_base_url or AsyncWebClient.BASE_URL
         self.client = AsyncWebClient(token=s.slack_bot_token.get_secret_value(), base_url=base_url)
         signing_secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
+        bolt_log = logging.getLogger("botox_bot.slack.bolt")
+        bolt_log.addFilter(_NoTokenWarning())
         self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
-                             request_verification_enabled=signing_secret is not None,
-                             logger=logging.getLogger("botox_bot.slack.bolt"))
+                             request_verification_enabled=signing_secret is not None, logger=bolt_log)
         register(self.bolt, runtime)
         self._socket_mode = None
         if s.staff_channel:

@@ -62,7 +62,9 @@ async def _safely(handler: Handler, request: web.Request, timeout: float | None)
             return await handler(request)
     except TimeoutError:
         log.warning("request timed out", extra={"timeout_s": timeout})
-        return error_response(408, "request_timeout", f"the request was not complete within {timeout} seconds")
+        response = error_response(408, "request_timeout", f"the request was not complete within {timeout} seconds")
+        response.force_close()  # do not wait for the rest of a body that may never come
+        return response
     except Problem as problem:
         return problem_response(problem)
     except web.HTTPException as exc:

@@ -58,6 +58,7 @@ class FailoverStore:
             await asyncio.sleep(self.retry_seconds)
             try:
                 await self.primary.ping()
+                await self.primary.reset_connections()
                 for sender, opted_out in list(self._pending_opt_outs.items()):
                     await self.primary.set_opted_out(sender, opted_out)
                     self._pending_opt_outs.pop(sender, None)

@@ -11,6 +11,9 @@ import json
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.store.ratelimit import MovingWindow
 
@@ -23,8 +26,11 @@ class RedisStore:
     def __init__(self, url: str, prefix: str = "botox-bot:"):
         self.url = url
         self.prefix = prefix
+        # after a Redis restart every pooled connection is dead: each one retries once on a fresh connection
+        # (a connection error only: a hung Redis is not waited on twice)
         self.client = aioredis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_SECONDS,
                                               socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+                                              retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
                                               decode_responses=True)
         self._window: MovingWindow | None = None
 
@@ -70,6 +76,10 @@ class RedisStore:
 
     async def ping(self) -> None:
         await self.client.ping()
+
+    async def reset_connections(self) -> None:
+        """Drop pooled connections (after an outage they point at a server that is gone)."""
+        await self.client.connection_pool.disconnect()
 
     async def status(self) -> str:
         return "ok"
