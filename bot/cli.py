@@ -1,4 +1,4 @@
-"""The ``botox-bot`` command line: serve, ask, shell, classify, train, check, evaluate.
+"""The ``botox-bot`` command line: serve, ask, shell, classify, train, check, evaluate, teams-package.
 
 Every command takes ``--content DIR`` and ``--settings FILE``. Errors in content or settings end the command
 with exit code 2 and messages that name what is wrong, never a traceback.
@@ -89,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     evaluate.add_argument("--out", metavar="DIR", help="write a JSON report and a confusion-matrix PNG here")
     evaluate.set_defaults(run=_evaluate)
+
+    teams = sub.add_parser("teams-package", parents=[common], help="write the Teams app package (manifest, icons)")
+    teams.add_argument("--out", metavar="FILE", default="botox-bot-teams.zip", help="zip to write "
+                       "(default botox-bot-teams.zip)")
+    teams.add_argument("--app-version", help="the app's version, e.g. 1.0.1; raise it for each upload")
+    teams.add_argument("--website-url", help="the clinic's https site (default: the booking link's site)")
+    teams.add_argument("--privacy-url", help="privacy statement (default: the website)")
+    teams.add_argument("--terms-url", help="terms of use (default: the website)")
+    teams.set_defaults(run=_teams_package)
     return parser
 
 
@@ -225,4 +234,13 @@ def _evaluate(args, settings: Settings) -> int:
         except RuntimeError as exc:
             print(f"botox-bot: {exc}", file=sys.stderr)
             return 1
+    return 0
+
+
+def _teams_package(args, settings: Settings) -> int:
+    from bot.teams_package import write
+
+    path = write(Path(args.out), settings, version=args.app_version, website_url=args.website_url,
+                 privacy_url=args.privacy_url, terms_url=args.terms_url)
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app) or the Developer Portal")
     return 0
