@@ -330,3 +330,13 @@ async def test_a_client_that_stalls_mid_body_gets_408_and_others_are_served(serv
     length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
     assert json.loads(await reader.readexactly(length))["error"]["code"] == "request_timeout"
     writer.close()
+
+
+async def test_deeply_nested_json_is_a_400_not_a_crash(serve):
+    client = await serve()
+    body = b'{"sender": "a", "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    response = await client.post(HOOK, data=body, headers={"Content-Type": "application/json"})
+    assert response.status in (400, 413)
+    client = await serve(max_body_bytes=1_000_000)
+    response = await client.post(HOOK, data=body, headers={"Content-Type": "application/json"})
+    assert response.status == 400 and "nested too deeply" in (await error_of(response))["message"]

@@ -198,8 +198,11 @@ class SlackChannel(Channel):
 
     async def events(self, request: web.Request) -> web.Response:
         """Events, slash commands and interactivity, all on one URL as Slack expects."""
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+        try:
+            bolt_request = await to_bolt_request(request)  # Bolt parses the body here, before any check
+        except (ValueError, RecursionError, UnicodeDecodeError):
+            raise Problem(400, "invalid_body", "the body is not a Slack request") from None
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     async def start(self) -> None:
         if not self.settings.slack_app_token:

@@ -43,6 +43,8 @@ def parse_json(raw: bytes) -> Any:
     except json.JSONDecodeError as exc:
         raise Problem(400, "invalid_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
                                            f"column {exc.colno}") from None
+    except RecursionError:
+        raise Problem(400, "invalid_json", "the body's JSON is nested too deeply") from None
 
 
 def parse_model(model: type[M], data: Any) -> M:
