@@ -21,6 +21,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.base import Channel, Route
@@ -183,6 +184,7 @@ class SlackChannel(Channel):
         self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
                              request_verification_enabled=signing_secret is not None, logger=bolt_log)
         register(self.bolt, runtime)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._socket_mode = None
         if s.staff_channel:
             runtime.add_escalation_sink(self.escalate)
@@ -198,11 +200,31 @@ class SlackChannel(Channel):
 
     async def events(self, request: web.Request) -> web.Response:
         """Events, slash commands and interactivity, all on one URL as Slack expects."""
+        # Bolt parses the body as it builds its request, before its own signature check, and some bodies crash
+        # that parsing; so the signature is checked here first (the same check, slack_sdk's), and a signed body
+        # Bolt cannot read is a 400. Bolt's own check stays on behind this one.
         try:
-            bolt_request = await to_bolt_request(request)  # Bolt parses the body here, before any check
-        except (ValueError, RecursionError, UnicodeDecodeError):
+            body = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is not Slack
+        except UnicodeDecodeError:
+            raise Problem(400, "invalid_body", "the body is not UTF-8 text") from None
+        if self.verifier and not self._signed(body, request):
+            raise Problem(401, "bad_signature", "the Slack signature is missing, wrong or stale")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception:
+            log.warning("slack body not understood", exc_info=True)
             raise Problem(400, "invalid_body", "the body is not a Slack request") from None
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        response = await self.bolt.async_dispatch(bolt_request)
+        if response.status >= 500:  # Bolt's middleware chokes on a payload of a shape Slack never sends
+            log.warning("slack request not understood", extra={"bolt_status": response.status})
+            raise Problem(400, "invalid_body", "the body is not a Slack request Bolt can handle")
+        return await to_aiohttp_response(response)
+
+    def _signed(self, body: str, request: web.Request) -> bool:
+        try:
+            return self.verifier.is_valid_request(body, dict(request.headers))
+        except ValueError:  # a timestamp that is not a number
+            return False
 
     async def start(self) -> None:
         if not self.settings.slack_app_token:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from urllib.parse import parse_qsl
+
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -18,6 +20,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from bot.channels.base import Channel, Route
 from bot.channels.phone_text import sms_text, speech_text, spoken_number
 from bot.core.models import Message, Reply
+from bot.server.body import read_limited
 from bot.server.errors import Problem
 from bot.server.runtime import BotRuntime
 
@@ -30,6 +33,7 @@ STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout
 START_WORDS = {"start", "yes", "unstop", "optin"}
 HELP_WORDS = {"help", "info"}
 VOICE = {"voice": "Polly.Joanna", "language": "en-US"}
+FORM_LIMIT_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
 MAX_ATTEMPTS = 2  # failed tries (silence, or a question the bot cannot place): one retry, then goodbye
 
 
@@ -41,8 +45,13 @@ class _TwilioChannel(Channel):
         self.validator = RequestValidator(self.settings.twilio_auth_token.get_secret_value())
 
     async def verified_form(self, request: web.Request) -> Mapping[str, str]:
-        form = await request.post()
-        params = {k: v for k, v in form.items() if isinstance(v, str)}
+        if request.content_type != "application/x-www-form-urlencoded":  # all Twilio ever sends
+            raise Problem(415, "unsupported_media_type", "send the webhook as application/x-www-form-urlencoded")
+        raw = await read_limited(request, FORM_LIMIT_BYTES)
+        try:
+            params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        except (UnicodeDecodeError, ValueError):
+            raise Problem(400, "invalid_form", "the body is not a URL-encoded form") from None
         url = f"{self.settings.public_url}{request.path_qs}" if self.settings.public_url else str(request.url)
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature or not self.validator.validate(url, params, signature):

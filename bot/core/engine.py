@@ -25,6 +25,7 @@ from bot.store import MemoryStore, Store
 
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+)(?P<slots>\{.*\})?\s*$", re.S)
 _FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus)\b", re.I)
+_CHOICE_NUMBER = re.compile(r"[0-9]{1,2}")  # ASCII digits only: '²' and '𑁒' are digits to str.isdigit, not to int()
 _SHORT = 7  # words: a follow-up such as "and for migraines?" is short
 _UNDERSTOOD_CACHE = 4096  # texts; the same questions come again and again to an FAQ bot
 
@@ -127,8 +128,9 @@ class Engine:
         """A button click, a typed payload, or the number of an offered choice: that intent, no guessing."""
         raw = message.payload or message.text
         offered = context.get("choices") or []
-        if raw.strip().isdigit() and 1 <= int(raw) <= len(offered):
-            raw = offered[int(raw) - 1]
+        number = raw.strip()
+        if _CHOICE_NUMBER.fullmatch(number) and 1 <= int(number) <= len(offered):
+            raw = offered[int(number) - 1]
         match = _PAYLOAD.match(raw)
         if not match or f"utter_{match['intent']}" not in self.templates:
             return None
@@ -140,7 +142,7 @@ class Engine:
             try:
                 loaded = json.loads(match["slots"])
                 slots = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):  # a hand-typed payload can be anything
                 slots = {}
         slots.pop("red_flag", None)
         intent = match["intent"]

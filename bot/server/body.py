@@ -45,6 +45,8 @@ def parse_json(raw: bytes) -> Any:
                                            f"column {exc.colno}") from None
     except RecursionError:
         raise Problem(400, "invalid_json", "the body's JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise Problem(400, "invalid_json", f"the body's JSON cannot be read: {str(exc)[:80]}") from None
 
 
 def parse_model(model: type[M], data: Any) -> M:
