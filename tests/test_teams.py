@@ -388,13 +388,12 @@ async def test_other_activities_are_acknowledged_and_nothing_is_sent(teams, keys
                 if r.name.startswith("microsoft_agents") and r.levelno >= logging.WARNING]
 
 
-async def test_an_invoke_the_bot_does_not_handle_is_not_implemented(teams, keys, connector):
+async def test_an_invoke_the_bot_does_not_handle_is_acknowledged(teams, keys, connector):
     client = await teams()
     invoke = {**message("", connector.service_url), "type": "invoke", "name": "composeExtension/query",
               "value": {"commandId": "search"}}
     response = await post(client, invoke, keys.token(connector.service_url))
-    assert response.status == 501 and not connector.calls
-    assert (await response.json())["error"]["code"] == "not_implemented"
+    assert response.status == 200 and not connector.calls
 
 
 @pytest.mark.parametrize("body, content_type, status, code", [
@@ -423,14 +422,14 @@ async def test_malformed_bodies_get_a_json_400(teams, keys, connector, body, con
     assert not connector.calls
 
 
-async def test_a_failing_connector_is_a_500_with_no_traceback(teams, keys, connector):
+async def test_a_failing_connector_is_a_502_with_no_traceback(teams, keys, connector):
     client = await teams()
     connector.fail = True
     response = await post(client, message("how long does botox last?", connector.service_url),
                           keys.token(connector.service_url))
-    assert response.status == 500
+    assert response.status == 502
     body = await response.json()
-    assert body["error"]["code"] == "internal_error" and "Traceback" not in json.dumps(body)
+    assert body["error"]["code"] == "reply_not_delivered" and "Traceback" not in json.dumps(body)
 
 
 async def test_still_starting_says_so_in_the_chat(teams, keys, connector):

@@ -20,14 +20,17 @@ What the bot does with each activity:
   ``replyToId`` set to the message;
 - a click on one of the card's choice buttons: that choice's answer, wherever the card was;
 - the ``conversationUpdate`` that adds the bot: a welcome listing the topics, as buttons;
-- anything else: acknowledged (202), nothing sent. An invoke keeps the SDK's answer, 501 (not implemented),
-  with a JSON error body like every refusal.
+- anything else: acknowledged (202, or 200 for an invoke), nothing sent. A reply the Bot Connector does not take
+  is a 502 (logged, and counted in ``botox_bot_rejected_total{reason="reply_not_delivered"}``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+
+import aiohttp
 import re
 from typing import Any
 
@@ -185,7 +188,14 @@ class TeamsChannel(Channel):
             self.runtime.metrics.rejected.labels(NAME, "service_url").inc()
             raise unauthorized("bad_token", "the token was issued for another serviceUrl than the activity's")
         request["claims_identity"] = identity  # where the SDK's adapter reads it (as its own decorator leaves it)
-        response = await start_agent_process(request, self.agent, self.adapter)
+        try:
+            response = await start_agent_process(request, self.agent, self.adapter)
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the Bot Connector did not take the reply
+            self.runtime.metrics.rejected.labels(NAME, "reply_not_delivered").inc()
+            log.error("teams reply not delivered", extra={"error": type(exc).__name__})
+            raise Problem(502, "reply_not_delivered", "the answer could not be sent to the Bot Connector") from None
+        if response is not None and response.status == 501 and activity.type == ActivityTypes.invoke:
+            return web.Response(status=200)  # an invoke the bot has no use for: acknowledged, as other activities
         if response is not None and response.status >= 400:  # the SDK's own refusal, in the bot's error shape
             code, message = _SDK_REFUSALS.get(response.status, ("refused", "the Agents SDK refused this activity"))
             raise Problem(response.status, code, message)
