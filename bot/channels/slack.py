@@ -71,6 +71,8 @@ class SlackListeners:
     # -- events --------------------------------------------------------------------------------------
     async def on_mention(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
         """A mention in a channel: answered in a thread under it (or in the thread it was written in)."""
+        if not _well_formed(event):
+            return
         thread = event.get("thread_ts") or event["ts"]
         # open to follow-ups before answering, so a quick reply to the answer is never missed
         await self.runtime.store.set_context(self._thread_key(event["channel"], thread), {"open": True},
@@ -80,6 +82,8 @@ class SlackListeners:
     async def on_message(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
         """DMs, and replies in threads the bot answered in. Bots, edits and the bot itself are ignored."""
         if event.get("subtype") or event.get("bot_id") or event.get("user") in (None, context.bot_user_id):
+            return
+        if not _well_formed(event):
             return
         if event.get("channel_type") == "im":
             await self._answer_event(event, context, client, event.get("thread_ts"))
@@ -159,6 +163,15 @@ class SlackListeners:
     @staticmethod
     def _thread_key(channel: str, thread: str) -> str:
         return f"slack:thread:{channel}:{thread}"
+
+
+def _well_formed(event: dict[str, Any]) -> bool:
+    """The fields the listeners rely on, with the types Slack sends; anything else is dropped, logged."""
+    ok = (isinstance(event.get("channel"), str) and isinstance(event.get("ts"), str)
+          and isinstance(event.get("text", ""), str) and isinstance(event.get("thread_ts", ""), str))
+    if not ok:
+        log.warning("slack event without the fields a message has; ignored", extra={"type": event.get("type")})
+    return ok
 
 
 class _NoTokenWarning(logging.Filter):
