@@ -54,6 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_server import Server, free_port, pct  # noqa: E402
+from bench_slack import mock_slack_api  # noqa: E402
 from messages import messages  # noqa: E402
 
 WEBHOOK, SLACK, SMS = "/webhooks/rest/webhook", "/slack/events", "/twilio/sms"
@@ -107,28 +108,6 @@ class Redis:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-
-
-async def mock_slack(posts: list[dict]):
-    from aiohttp import web
-
-    async def api(request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        if method == "auth.test":
-            return web.json_response({"ok": True, "user_id": "U0BOT", "team_id": "T0", "bot_id": "B0",
-                                      "user": "botox", "team": "Clinic", "url": "https://clinic.slack.com/"})
-        if method == "chat.postMessage":
-            body = await request.json() if request.content_type == "application/json" else dict(await request.post())
-            posts.append({"thread_ts": body.get("thread_ts"), "channel": body.get("channel"), "at": time.time()})
-            return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"})
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.router.add_post("/api/{method}", api)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/api/"
 
 
 # -- requests: each a function of the instance's base URL (a Twilio signature covers the URL) -----------
@@ -590,7 +569,7 @@ async def main_async(args, procs: list) -> int:
     # SIGTERM as asyncio.run treats Ctrl-C: cancel, so every ``finally`` runs and main() stops the processes
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, asyncio.current_task().cancel)
     posts: list[dict] = []
-    runner, api_url = await mock_slack(posts)
+    runner, api_url = await mock_slack_api(posts)
     redis = Redis()
     procs.append(redis)
     redis.start()

@@ -27,13 +27,19 @@ SECRET = "bench-signing-secret"
 LIMIT_S = 0.5
 
 
-async def mock_slack_api():
+async def mock_slack_api(posts: list[dict] | None = None):
+    """Slack's Web API on 127.0.0.1: ``auth.test`` answered, ``chat.postMessage`` recorded in ``posts``."""
     from aiohttp import web
 
     async def api(request: web.Request) -> web.Response:
-        if request.match_info["method"] == "auth.test":
+        method = request.match_info["method"]
+        if method == "auth.test":
             return web.json_response({"ok": True, "user_id": "U0BOT", "team_id": "T0", "bot_id": "B0",
                                       "user": "botox", "team": "Clinic", "url": "https://clinic.slack.com/"})
+        if method == "chat.postMessage" and posts is not None:
+            body = await request.json() if request.content_type == "application/json" else dict(await request.post())
+            posts.append({"thread_ts": body.get("thread_ts"), "channel": body.get("channel"), "at": time.time()})
+            return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"})
         return web.json_response({"ok": True})
 
     app = web.Application()
