@@ -37,7 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `botox-bot classify | head`
         return 0
     except OSError as exc:  # an unreadable file or folder
-        print(f"botox-bot: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""  # a file, or (serve) an address already in use
+        print(f"botox-bot: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_CONTENT
     except Exception as exc:  # last resort: a clear line, never a traceback, for the person at the terminal
         print(f"botox-bot: unexpected error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)

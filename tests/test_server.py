@@ -219,3 +219,15 @@ async def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(model
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+def test_serve_on_a_port_in_use_says_so(run_cli):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run_cli("serve", "--port", str(busy.getsockname()[1]), timeout=60)
+    assert result.returncode == 2
+    assert "address already in use" in result.stderr and "Traceback" not in result.stderr
+    assert "botox-bot: :" not in result.stderr
