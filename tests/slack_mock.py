@@ -347,7 +347,13 @@ def block_actions(action_id: str, value: str, response_url: str, channel: str, m
                   thread_ts: str | None = None, container_is_ephemeral: bool = False,
                   message_blocks: list[dict[str, Any]] | None = None, message_text: str = "",
                   user: str = STAFF_USER) -> dict[str, Any]:
-    """A button click: form-encode as ``payload=<this as JSON>``."""
+    """A button click: form-encode as ``payload=<this as JSON>``.
+
+    Not confirmed by Slack's docs, which give the fields but no full example for a Block Kit message: the
+    Socket Mode guide's example has ``container.type: "message_attachment"``; Block Kit buttons use
+    ``"message"`` here. ``thread_ts`` in ``container`` and ``message`` for a click inside a thread follows payloads
+    seen in other projects' code.
+    """
     container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
                                  "is_ephemeral": container_is_ephemeral}
     message: dict[str, Any] = {"type": "message", "subtype": "bot_message", "text": message_text,
