@@ -87,3 +87,19 @@ async def serve(engine, settings):
     yield start
     for client in clients:
         await client.close()
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """Every ``Message`` a channel hands to the core, in order (the core still answers them)."""
+    from bot.server.runtime import BotRuntime
+
+    seen = []
+    real = BotRuntime.answer
+
+    async def spy(self, msg):
+        seen.append(msg)
+        return await real(self, msg)
+
+    monkeypatch.setattr(BotRuntime, "answer", spy)
+    return seen

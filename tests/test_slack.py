@@ -120,17 +120,7 @@ async def test_mention_is_answered_in_a_thread_with_blocks(slack, api):
     assert not api.calls("chat.postEphemeral")
 
 
-async def test_the_mention_is_removed_and_slack_escaping_undone_before_answering(slack, api, monkeypatch):
-    from bot.server.runtime import BotRuntime
-
-    asked = []
-    real = BotRuntime.answer
-
-    async def spy(self, message):
-        asked.append(message)
-        return await real(self, message)
-
-    monkeypatch.setattr(BotRuntime, "answer", spy)
+async def test_the_mention_is_removed_and_slack_escaping_undone_before_answering(slack, api, asked):
     client = await slack()
     await ask(client, api, app_mention(f"<@{BOT_USER_ID}> botox &amp; pregnancy: is it safe?"))
     (message,) = asked

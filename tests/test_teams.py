@@ -101,22 +101,6 @@ def actions(card):
     return [a for e in card["body"] if e["type"] == "ActionSet" for a in e["actions"]]
 
 
-@pytest.fixture
-def asked(monkeypatch):
-    """Every ``Message`` the channel hands to the core."""
-    from bot.server.runtime import BotRuntime
-
-    seen = []
-    real = BotRuntime.answer
-
-    async def spy(self, msg):
-        seen.append(msg)
-        return await real(self, msg)
-
-    monkeypatch.setattr(BotRuntime, "answer", spy)
-    return seen
-
-
 # -- mounting and settings -----------------------------------------------------------------------------
 async def test_mounted_only_with_a_client_id_or_the_unsafe_flag(serve, teams):
     client = await serve()

@@ -199,6 +199,7 @@ async def test_an_unplaceable_question_gets_one_retry(twilio):
     client = await twilio()
     first = await twiml(await post_signed(client, "/twilio/voice", call_form("what's the weather in Paris")))
     assert gather_of(first).get("action") == "/twilio/voice?attempt=1"
+    assert CONSULT in " ".join(says(first))
     second = await twiml(await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night")))
     assert second.find("Gather") is None and second.find("Hangup") is not None
 
@@ -222,6 +223,7 @@ async def test_an_emergency_call_without_a_clinic_number_offers_no_dial(twilio):
     root = await twiml(await post_signed(client, "/twilio/voice", call_form("my throat is closing after botox")))
     assert root.find("Gather") is None and root.find("Hangup") is not None
     assert "9 1 1" in root[0].text
+    assert CONSULT in says(root)[-1]  # the consult prompt still ends the reply
 
 
 async def test_an_emergency_by_sms_or_call_is_escalated_to_staff(twilio):
@@ -239,3 +241,17 @@ async def test_an_emergency_by_sms_or_call_is_escalated_to_staff(twilio):
         assert all("swallow" not in p["text"] and CALLER not in p["text"] for p in posts)
         await asyncio.sleep(0.2)
         assert len(slack.calls("chat.postMessage")) == 2  # the ordinary question told nobody
+
+
+async def test_a_number_that_sent_stop_gets_no_reply_but_its_emergency_reaches_staff(twilio):
+    from tests.slack_mock import SlackWebAPIMock
+
+    async with SlackWebAPIMock() as slack:
+        client = await twilio(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr("s"),
+                              slack_api_base_url=slack.base_url, staff_channel="C0STAFF")
+        await post_signed(client, "/twilio/sms", sms_form("STOP"))
+        silent = await twiml(await post_signed(client, "/twilio/sms",
+                                               sms_form("I cant breathe properly since my botox")))
+        assert sms_body(silent) is None
+        (post,) = await slack.wait_for("chat.postMessage")
+        assert post["channel"] == "C0STAFF" and "SMS" in post["text"]

@@ -340,3 +340,11 @@ async def test_deeply_nested_json_is_a_400_not_a_crash(serve):
     client = await serve(max_body_bytes=1_000_000)
     response = await client.post(HOOK, data=body, headers={"Content-Type": "application/json"})
     assert response.status == 400 and "nested too deeply" in (await error_of(response))["message"]
+
+
+async def test_the_rate_limit_never_silences_an_emergency(serve):
+    client = await serve(rate_limit=1)
+    assert (await ask(client, "hello", sender="busy")).status == 200
+    assert (await ask(client, "hello again", sender="busy")).status == 429
+    urgent = await ask(client, "my throat is swelling since the botox this morning", sender="busy")
+    assert urgent.status == 200 and (await urgent.json())[0]["custom"]["emergency"] is True

@@ -103,7 +103,9 @@ class RestChannel(Channel):
         if pinned is not None and body.sender != pinned:
             raise self._unauthorized("signature", "the web token belongs to another sender")
         sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
-        await self.runtime.check_rate(self.name, body.sender or f"ip:{request.remote}")
+        wait = await self.runtime.retry_after(self.name, body.sender or f"ip:{request.remote}", body.message)
+        if wait is not None:
+            raise Problem(429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)})
         message = Message(text=body.message, sender_id=sender, channel=self.name, metadata=body.metadata or {})
         reply = await self.runtime.answer(message)
         return web.json_response(rasa_messages(reply, sender))

@@ -95,14 +95,14 @@ class SmsChannel(_TwilioChannel):
             return (f"{clinic} Botox helpline: text a question for general information.{phone} "
                     f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
                     "Msg&data rates may apply.")
+        message = Message(text=body, sender_id=sender, channel=self.name)
         if await store.is_opted_out(sender):
-            return None  # they said STOP: silence until START
-        try:
-            await self.runtime.check_rate(self.name, sender)
-        except Problem:
+            # they said STOP: no reply until START, but an emergency still reaches staff (answer escalates it)
+            await self.runtime.answer(message)
+            return None
+        if await self.runtime.retry_after(self.name, sender, body) is not None:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
-        reply = await self.runtime.answer(Message(text=body, sender_id=sender, channel=self.name))
-        return sms_text(reply)
+        return sms_text(await self.runtime.answer(message))
 
 
 class VoiceChannel(_TwilioChannel):
@@ -130,7 +130,7 @@ class VoiceChannel(_TwilioChannel):
         if reply.emergency:
             return self.twiml(self._emergency(reply))
         if reply.intent == "out_of_scope":
-            return self.twiml(self._retry_or_goodbye(failures + 1, self._speech(reply.answer)))
+            return self.twiml(self._retry_or_goodbye(failures + 1, self._speech(reply.text)))
         response = VoiceResponse()
         response.say(self._speech(reply.text), **VOICE)
         self._ask(response, "You can ask another question now, or hang up.", failures=0)
@@ -179,7 +179,9 @@ class VoiceChannel(_TwilioChannel):
                             method="POST", hints="yes, connect", **{"language": VOICE["language"]})
             gather.say(f"To be connected to {self.settings.clinic_name} now, press 1 or say yes.", **VOICE)
             response.append(gather)
-        response.say(self._speech(reply.answer.splitlines()[0]), **VOICE)  # said again for who missed it
+        # no key pressed: the instruction again for who missed it, then the consult prompt that ends every reply
+        response.say(self._speech(reply.answer.splitlines()[0]), **VOICE)
+        response.say(self._speech(reply.consult), **VOICE)
         response.hangup()
         return response
 

@@ -149,12 +149,18 @@ class BotRuntime:
             log.exception("escalation not delivered", extra={"channel": escalation.channel,
                                                             "intent": escalation.intent})
 
-    async def check_rate(self, channel: str, sender: str) -> None:
-        """Raise 429 when ``sender`` on ``channel`` is over the limit."""
+    async def retry_after(self, channel: str, sender: str, text: str) -> int | None:
+        """Count one message: None when it may be answered, else the seconds ``sender`` should wait.
+
+        A message with a red flag is never held back: a rate limit must not silence an emergency.
+        """
         if self.settings.rate_limit <= 0:
-            return
+            return None
         wait = await self.store.rate_limit(f"{channel}:{sender}", self.settings.rate_limit)
-        if wait is not None:
-            self.metrics.rate_limited.labels(channel).inc()
-            raise Problem(429, "rate_limited", f"too many messages; wait {wait} seconds",
-                          {"Retry-After": str(wait)})
+        if wait is None:
+            return None
+        if self._engine is not None and self._engine.understand(text).red_flag is not None:
+            log.warning("over the rate limit, answered anyway: a red flag", extra={"channel": channel})
+            return None
+        self.metrics.rate_limited.labels(channel).inc()
+        return wait
