@@ -71,7 +71,7 @@ class Instance(Server):
 
     def __init__(self, name: str, env: dict[str, str], port: int | None = None):
         self.name, self.port, self.log_bytes, self.tail, self.env = name, port or free_port(), 0, b"", env
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(self.port)], env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "botox_bot", "serve", "--port", str(self.port)], env=env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.url = f"http://127.0.0.1:{self.port}"
         self.drain = threading.Thread(target=self._drain, daemon=True)
@@ -530,7 +530,7 @@ async def flood_phase(bal, rate, limit: int, n: int = 500, concurrency: int = 16
 
 
 async def faults(args, session, redis, api_url, procs) -> tuple[dict, bool]:
-    from bot.settings import Settings
+    from botox_bot.settings import Settings
 
     extra = {}
     if "request_timeout_seconds" in Settings.model_fields:

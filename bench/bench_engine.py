@@ -29,9 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from messages import messages, unique_messages  # noqa: E402
 
-from bot import Message  # noqa: E402
-from bot.core.engine import Engine  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from botox_bot import Message  # noqa: E402
+from botox_bot.core.engine import Engine  # noqa: E402
+from botox_bot.settings import Settings  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:
@@ -56,7 +56,7 @@ def engine_latency(engine: Engine, texts: list[str]) -> dict[str, float]:
 
 
 def sklearn_pipeline(engine: Engine, texts: list[str]) -> dict[str, float]:
-    from bot.core.classifier import sklearn_pipeline
+    from botox_bot.core.classifier import sklearn_pipeline
 
     x, y = engine.content.training_data()
     pipe = sklearn_pipeline().fit(x, y)
@@ -72,7 +72,7 @@ def sklearn_pipeline(engine: Engine, texts: list[str]) -> dict[str, float]:
 
 def cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env, check=True, text=True,
+    subprocess.run([sys.executable, "-m", "botox_bot", *args], input=stdin, env=env, check=True, text=True,
                    stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 

@@ -172,7 +172,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # killed like Ctrl-C: still stops its servers
     try:
         servers.append(Server("bare", [sys.executable, __file__, "--bare-server"], env))
-        servers.append(Server("bot", [sys.executable, "-m", "bot", "serve", "--port"], env))
+        servers.append(Server("bot", [sys.executable, "-m", "botox_bot", "serve", "--port"], env))
         for server in servers:
             server.wait_ready()
         rounds: dict[str, list[dict[str, float]]] = {"bare": [], "bot": []}

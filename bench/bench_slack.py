@@ -100,7 +100,7 @@ async def main_async(args) -> int:
     runner, api_url = await mock_slack_api()
     env = {**os.environ, "BOTOX_BOT_RATE_LIMIT": "0", "BOTOX_BOT_LOG_LEVEL": "INFO" if args.with_logs else "WARNING",
            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_BASE_URL": api_url}
-    server = Server("bot", [sys.executable, "-m", "bot", "serve", "--port"], env)
+    server = Server("bot", [sys.executable, "-m", "botox_bot", "serve", "--port"], env)
     try:
         await asyncio.to_thread(server.wait_ready)
         await run(server.url, command_texts(200), args.concurrency)  # warm-up

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content import default_content_dir
-from bot.core.engine import Engine
-from bot.settings import Settings
+from botox_bot.core.content import default_content_dir
+from botox_bot.core.engine import Engine
+from botox_bot.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 CONSULT = "Please talk to your provider"
@@ -58,7 +58,7 @@ def run_cli(model_cache, tmp_path):
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
         full_env["BOTOX_BOT_CACHE_DIR"] = str(model_cache)
         full_env.update(env or {})
-        return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "botox_bot", *args], input=stdin, capture_output=True,
                               text=True, encoding="utf-8", env=full_env, cwd=tmp_path, timeout=timeout)
 
     return run
@@ -72,7 +72,7 @@ async def serve(engine, settings):
     """
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot.server import create_app
+    from botox_bot.server import create_app
 
     clients = []
 
@@ -92,7 +92,7 @@ async def serve(engine, settings):
 @pytest.fixture
 def asked(monkeypatch):
     """Every ``Message`` a channel hands to the core, in order (the core still answers them)."""
-    from bot.server.runtime import BotRuntime
+    from botox_bot.server.runtime import BotRuntime
 
     seen = []
     real = BotRuntime.answer

@@ -9,9 +9,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from bot.core.classifier import DEFAULT_C, IntentClassifier, cache_key, load_or_train
-from bot.core.text import features
-from bot.evaluate import cross_validate
+from botox_bot.core.classifier import DEFAULT_C, IntentClassifier, cache_key, load_or_train
+from botox_bot.core.text import features
+from botox_bot.evaluate import cross_validate
 
 PROBES = ["how long does botox last", "is it safe while breastfeeding", "wat is botox made of lol",
           "", "🙂", "botox botox botox", "Can Dysport help my migraines??"]
@@ -54,7 +54,7 @@ def test_corrupt_cache_is_retrained_not_fatal(data, tmp_path):
 
 
 def test_content_digest_changes_when_content_changes(engine, content_copy):
-    from bot.core.content import load_content
+    from botox_bot.core.content import load_content
 
     before = load_content(content_copy).digest
     path = content_copy / "intents" / "chitchat.yml"

@@ -47,7 +47,7 @@ def test_classify_tolerates_invalid_utf8(run_cli, tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "bot", "classify"], input=b"\xff\xfe bad bytes\nhi\n",
+    proc = subprocess.run([sys.executable, "-m", "botox_bot", "classify"], input=b"\xff\xfe bad bytes\nhi\n",
                           capture_output=True, env=_env(run_cli), timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.decode().splitlines()) == 2

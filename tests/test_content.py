@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content import ContentError, load_content
-from bot.core.models import CORE_INTENTS, REQUIRED_INTENTS
+from botox_bot.core.content import ContentError, load_content
+from botox_bot.core.models import CORE_INTENTS, REQUIRED_INTENTS
 
 
 def _problems(root: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.emergency import CALL_NOW, URGENT, screen
+from botox_bot.core.emergency import CALL_NOW, URGENT, screen
 
 CALL_NOW_MESSAGES = [
     "I can't breathe after my botox",
@@ -121,7 +121,7 @@ def test_screen_survives_hostile_input():
 
 def test_every_rule_is_a_real_pattern():
     """A rule written as a plain string instead of an f-string keeps '{{' and can never match."""
-    from bot.core.emergency import _COMPILED
+    from botox_bot.core.emergency import _COMPILED
 
     for kind, _, pattern in _COMPILED:
         assert "{{" not in pattern.pattern and "{_" not in pattern.pattern, kind

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import Message
-from bot.core.content import CHANNELS
-from bot.core.engine import Engine
-from bot.settings import Settings
+from botox_bot import Message
+from botox_bot.core.content import CHANNELS
+from botox_bot.core.engine import Engine
+from botox_bot.settings import Settings
 
 CONSULT = "talk to your provider"
 INTENT_QUESTIONS = {
@@ -163,7 +163,7 @@ async def test_cached_understanding_is_not_changed_by_one_conversation(fresh_eng
 
 
 def test_the_understanding_cache_is_bounded_and_holds_no_text(fresh_engine):
-    from bot.core import engine as engine_module
+    from botox_bot.core import engine as engine_module
 
     for i in range(engine_module._UNDERSTOOD_CACHE + 50):
         fresh_engine.understand(f"question number {i}")

@@ -18,7 +18,7 @@ Two halves:
 
 Every answer must be 2xx or 4xx (an ``invoke`` Teams sends that the bot does not handle is acknowledged with
 200), an error in JSON must parse and never carry a
-traceback, and the server must log no ``unhandled error`` (the line ``bot.server.observe`` writes for a 500). The
+traceback, and the server must log no ``unhandled error`` (the line ``botox_bot.server.observe`` writes for a 500). The
 server's log records are collected by a handler that notes the request id each was logged under; a failure
 prints what the server logged for that request. At the end the server must still answer a normal question.
 
@@ -53,14 +53,14 @@ from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 from twilio.request_validator import RequestValidator
 
-from bot.core.engine import Engine
-from bot.core.models import Message, Reply
-from bot.server import signing
+from botox_bot.core.engine import Engine
+from botox_bot.core.models import Message, Reply
+from botox_bot.server import signing
 from tests.conftest import CONSULT, REPO
 
 # The Teams channel is optional here: fuzzed when its module is in the tree (it is then imported for real, so a
 # broken import fails this file rather than silently skipping Teams).
-HAS_TEAMS = (REPO / "bot" / "channels" / "teams.py").exists()
+HAS_TEAMS = (REPO / "botox_bot" / "channels" / "teams.py").exists()
 
 # The SDK's adapter reads request["claims_identity"] (a string key); aiohttp warns about string keys.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -209,7 +209,7 @@ class LogRecorder(logging.Handler):
         self._lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        from bot.server.logs import request_id
+        from botox_bot.server.logs import request_id
 
         text = record.getMessage()
         if record.exc_info:
@@ -274,7 +274,7 @@ class Live:
     async def _start(self) -> None:
         from aiohttp import web
 
-        from bot.server import create_app
+        from botox_bot.server import create_app
 
         asyncio.get_running_loop().set_exception_handler(
             lambda loop, context: self.loop_errors.append(f"{context.get('message')}: {context.get('exception')!r}"))

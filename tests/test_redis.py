@@ -9,11 +9,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bot.core.engine import Engine
-from bot.server import create_app
-from bot.store import MemoryStore
-from bot.store.failover import FailoverStore
-from bot.store.redis import RedisStore
+from botox_bot.core.engine import Engine
+from botox_bot.server import create_app
+from botox_bot.store import MemoryStore
+from botox_bot.store.failover import FailoverStore
+from botox_bot.store.redis import RedisStore
 from tests.redis_server import RedisServer
 from tests.slack_mock import BOT_USER_ID, SlackWebAPIMock, app_mention, event_callback, signed_headers
 
@@ -181,7 +181,7 @@ async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_ca
     procs, urls = [], []
     try:
         for _ in range(2):
-            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "serve", "--port", "0",
+            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "botox_bot", "serve", "--port", "0",
                                                         env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE)
             procs.append(proc)
             while True:

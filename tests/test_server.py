@@ -16,9 +16,9 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.core.engine import Engine
-from bot.server import BotRuntime, create_app, mount
-from bot.server.logs import configure_logging
+from botox_bot.core.engine import Engine
+from botox_bot.server import BotRuntime, create_app, mount
+from botox_bot.server.logs import configure_logging
 from tests.conftest import REPO
 
 HOOK = "/webhooks/rest/webhook"
@@ -161,8 +161,8 @@ def test_serve_refuses_broken_content_by_file_and_line(run_cli, content_copy):
 
 SLOW_SERVER = """
 import asyncio, sys
-from bot.server import runtime
-from bot.cli import main
+from botox_bot.server import runtime
+from botox_bot.cli import main
 
 real = runtime.BotRuntime.answer
 

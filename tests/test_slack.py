@@ -384,7 +384,7 @@ async def test_an_event_answered_after_its_ack_still_logs_its_reply(slack, api):
     import io
     import logging
 
-    from bot.server.logs import configure_logging
+    from botox_bot.server.logs import configure_logging
 
     stream = io.StringIO()
     configure_logging("INFO", stream)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from bot.channels.slack import COMMAND, EVENTS_PATH
+from botox_bot.channels.slack import COMMAND, EVENTS_PATH
 from tests.conftest import REPO
 
 

@@ -10,8 +10,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.slack import register
-from bot.server import BotRuntime
+from botox_bot.channels.slack import register
+from botox_bot.server import BotRuntime
 from tests.conftest import CONSULT
 from tests.slack_mock import SlackWebAPIMock, app_mention, event_callback, signed_headers, slash_command
 

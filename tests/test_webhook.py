@@ -9,7 +9,7 @@ import time
 import pytest
 from pydantic import SecretStr
 
-from bot.server import signing
+from botox_bot.server import signing
 from tests.conftest import CONSULT
 
 HOOK = "/webhooks/rest/webhook"
@@ -148,7 +148,7 @@ async def test_unknown_path_and_method_are_json(serve):
 
 
 async def test_a_failing_handler_is_a_500_without_traceback_and_the_server_goes_on(serve, monkeypatch):
-    from bot.server.runtime import BotRuntime
+    from botox_bot.server.runtime import BotRuntime
 
     client = await serve()
     real = BotRuntime.answer
@@ -307,7 +307,7 @@ async def test_cors_for_configured_origins_only(serve):
 
 
 def test_cors_origins_from_the_environment(monkeypatch):
-    from bot.settings import SettingsError, load_settings
+    from botox_bot.settings import SettingsError, load_settings
 
     monkeypatch.setenv("BOTOX_BOT_CORS_ORIGINS", "https://a.example, https://b.example/")
     assert load_settings().cors_origins == ["https://a.example", "https://b.example"]

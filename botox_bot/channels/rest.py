@@ -1,0 +1,136 @@
+"""The patient messaging webhook, in Rasa's REST channel format, so widgets built for Rasa work unchanged.
+
+Request:  ``POST /webhooks/rest/webhook`` ``{"sender": "abc", "message": "how long does it last?", "metadata": {}}``
+Response: ``[{"recipient_id": "abc", "text": "...", "buttons": [{"title": "...", "payload": "/duration"}],
+"custom": {"intent": "duration", "confidence": 0.93, "emergency": false, ...}}]``
+
+A button's ``payload`` sent back as the next ``message`` picks that choice. ``custom`` is where Rasa puts
+anything beyond text and buttons; clients that do not know it ignore it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from botox_bot.channels.base import Channel, Route
+from botox_bot.core.models import Message, Reply
+from botox_bot.server import signing
+from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
+from botox_bot.server.errors import Problem
+
+WEBHOOK_PATH = "/webhooks/rest/webhook"
+
+
+class RestRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # Rasa clients may send more (input_channel, ...)
+
+    message: StrictStr
+    sender: StrictStr | None = Field(None, min_length=1, max_length=128)
+    metadata: dict[str, Any] | None = None
+
+
+def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
+    """One Rasa message carrying the whole reply (consult prompt included), its buttons and the extras."""
+    message: dict[str, Any] = {"recipient_id": recipient, "text": reply.text}
+    if reply.choices:
+        message["buttons"] = [{"title": c.title, "payload": c.payload} for c in reply.choices]
+    message["custom"] = {
+        "intent": reply.intent,
+        "confidence": reply.confidence,
+        "emergency": reply.emergency,
+        "urgency": reply.slots.get("red_flag") if reply.emergency else None,
+        "answer": reply.answer,
+        "consult": reply.consult,
+        "sources": reply.sources,
+    }
+    return [message]
+
+
+class RestChannel(Channel):
+    name = "rest"
+
+    def routes(self) -> list[Route]:
+        return [Route("POST", self.path(WEBHOOK_PATH), self.receive),
+                Route("GET", self.path("/webhooks/rest/"), self.status),
+                Route("OPTIONS", self.path(WEBHOOK_PATH), self.preflight)]
+
+    async def status(self, request: web.Request) -> web.Response:
+        """Rasa's REST channel answers this; some widgets check it before they show themselves."""
+        return web.json_response({"status": "ok"})
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        """CORS preflight, for widgets on a clinic's own site (``BOTOX_BOT_CORS_ORIGINS``)."""
+        headers = self._cors(request)
+        if not headers:
+            raise Problem(403, "origin_not_allowed", "this origin may not call the webhook; see BOTOX_BOT_CORS_ORIGINS")
+        headers.update({
+            "Access-Control-Allow-Methods": "POST, OPTIONS",
+            "Access-Control-Allow-Headers": ", ".join(["Content-Type", "X-Request-ID", signing.WEB_TOKEN_HEADER,
+                                                      signing.SIGNATURE_HEADER, signing.TIMESTAMP_HEADER]),
+            "Access-Control-Max-Age": "600",
+        })
+        return web.Response(status=204, headers=headers)
+
+    def _cors(self, request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        allowed = self.settings.cors_origins
+        if not origin or not ("*" in allowed or origin in allowed):
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                "Access-Control-Expose-Headers": "Retry-After, X-Request-ID"}
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """Answer, with CORS headers on the answer and on every refusal (so a widget can read the error)."""
+        cors = self._cors(request)
+        try:
+            response = await self._receive(request)
+        except Problem as problem:
+            problem.headers.update(cors)
+            raise
+        response.headers.update(cors)
+        return response
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        """Check, parse, limit, answer: each refusal is a JSON error that says what to fix."""
+        require_json(request)
+        raw = await read_limited(request, self.settings.max_body_bytes)
+        pinned = await self._authenticate(request, raw)  # before parsing: strangers learn nothing
+        body = parse_model(RestRequest, parse_json(raw))
+        if pinned is not None and body.sender != pinned:
+            raise self._unauthorized("signature", "the web token belongs to another sender")
+        sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
+        wait = await self.runtime.retry_after(self.name, body.sender or f"ip:{request.remote}", body.message)
+        if wait is not None:
+            raise Problem(429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)})
+        message = Message(text=body.message, sender_id=sender, channel=self.name, metadata=body.metadata or {})
+        reply = await self.runtime.answer(message)
+        return web.json_response(rasa_messages(reply, sender))
+
+    async def _authenticate(self, request: web.Request, raw: bytes) -> str | None:
+        """With a shared secret: a valid signature (integrations) or a valid web token (the chat page).
+
+        Returns the sender a web token pins, so the caller can check the body names the same one.
+        """
+        secret = self.settings.webhook_secret
+        if secret is None:
+            return None
+        key, max_age = secret.get_secret_value(), self.settings.signature_max_age_seconds
+        try:
+            token = request.headers.get(signing.WEB_TOKEN_HEADER)
+            if token and signing.SIGNATURE_HEADER not in request.headers:
+                return signing.check_web_token(key, token)
+            signature = signing.verify(key, raw, request.headers, max_age)
+        except signing.SignatureError as exc:
+            raise self._unauthorized("signature", str(exc)) from None
+        if not await self.runtime.store.claim(f"signature:{signature}", 2 * max_age):
+            raise self._unauthorized("replay", "this signed request was already received; sign each one anew")
+        return None
+
+    def _unauthorized(self, reason: str, message: str) -> Problem:
+        self.runtime.metrics.rejected.labels(self.name, reason).inc()
+        return Problem(401, "bad_signature" if reason == "signature" else "replayed", message,
+                       {"WWW-Authenticate": "HMAC-SHA256"})

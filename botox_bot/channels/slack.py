@@ -1,0 +1,259 @@
+"""Slack: mentions, DMs, thread follow-ups, the ``/botox`` command, buttons, Socket Mode, staff escalations.
+
+slack-bolt does the Slack side (signature check, URL verification, acks, retries of its own, the Web API
+client); this module only turns Slack payloads into ``Message`` and a ``Reply`` into Block Kit. Bolt acks an
+event before its listener runs, so Slack's 3-second limit holds however long a Web API call takes; slash
+commands are answered inside the ack, because answering takes well under a millisecond.
+
+``register`` adds the listeners to any Bolt ``AsyncApp``: a clinic with its own Slack app uses the bot as a
+plugin. ``SlackChannel`` is the bot's own app, mounted at ``POST /slack/events``, or connected over Socket
+Mode when ``SLACK_APP_TOKEN`` is set.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from botox_bot.channels.base import Channel, Route
+from botox_bot.channels.slack_blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
+from botox_bot.core.models import TOPIC_INTENTS, Message, Reply
+from botox_bot.server.errors import Problem
+from botox_bot.server.runtime import BotRuntime, Escalation
+
+log = logging.getLogger("botox_bot.slack")
+
+EVENTS_PATH = "/slack/events"
+COMMAND = "/botox"
+NAME = "slack"
+EVENT_TTL_SECONDS = 3600  # Slack retries an event for minutes, not hours
+THREAD_TTL_SECONDS = 7 * 86400  # a thread the bot answered in stays open to follow-ups for a week
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+_TOPIC_WORDS = {t.replace("_", sep): t for t in TOPIC_INTENTS for sep in ("_", "-", " ")}
+_CHANNEL_NAMES = {"rest": "the web chat / webhook", "web": "the web chat", "sms": "SMS", "voice": "the phone line"}
+
+
+def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND) -> None:
+    """Add the bot's listeners to a Bolt ``AsyncApp`` (the bot's own, or a clinic's)."""
+    listeners = SlackListeners(runtime, command)
+    app.middleware(listeners.once_per_event)
+    app.event("app_mention")(listeners.on_mention)
+    app.event("message")(listeners.on_message)
+    app.command(command)(listeners.on_command)
+    app.action(re.compile(r"^botox_choice_\d+$"))(listeners.on_choice)
+    app.action(re.compile(r"^botox_feedback_(?:yes|no)$"))(listeners.on_feedback)
+
+
+class SlackListeners:
+    def __init__(self, runtime: BotRuntime, command: str):
+        self.runtime = runtime
+        self.command = command
+
+    # -- once per event ------------------------------------------------------------------------------
+    async def once_per_event(self, body: dict[str, Any], next) -> BoltResponse | None:
+        """Slack redelivers an event it thinks was lost (X-Slack-Retry-Num): answer each ``event_id`` once."""
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not await self.runtime.store.claim(f"slack:event:{event_id}", EVENT_TTL_SECONDS):
+            log.info("slack event already handled", extra={"event_id": event_id})
+            return BoltResponse(status=200, body="")
+        await next()
+        return None
+
+    # -- events --------------------------------------------------------------------------------------
+    async def on_mention(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
+        """A mention in a channel: answered in a thread under it (or in the thread it was written in)."""
+        if not _well_formed(event):
+            return
+        thread = event.get("thread_ts") or event["ts"]
+        # open to follow-ups before answering, so a quick reply to the answer is never missed
+        await self.runtime.store.set_context(self._thread_key(event["channel"], thread), {"open": True},
+                                             THREAD_TTL_SECONDS)
+        await self._answer_event(event, context, client, thread)
+
+    async def on_message(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
+        """DMs, and replies in threads the bot answered in. Bots, edits and the bot itself are ignored."""
+        if event.get("subtype") or event.get("bot_id") or event.get("user") in (None, context.bot_user_id):
+            return
+        if not _well_formed(event):
+            return
+        if event.get("channel_type") == "im":
+            await self._answer_event(event, context, client, event.get("thread_ts"))
+            return
+        thread = event.get("thread_ts")
+        if not thread or f"<@{context.bot_user_id}>" in (event.get("text") or ""):
+            return  # not a thread follow-up, or a mention (the app_mention listener answers that one)
+        if await self.runtime.store.get_context(self._thread_key(event["channel"], thread)):
+            await self._answer_event(event, context, client, thread)
+
+    async def _answer_event(self, event: dict[str, Any], context, client: AsyncWebClient,
+                            thread: str | None) -> None:
+        text = html.unescape(_MENTION.sub(" ", event.get("text") or "")).strip()
+        reply = await self._answer(Message(text=text, sender_id=self._sender(context, event.get("user")),
+                                           channel=NAME, metadata={"slack_channel": event["channel"]}))
+        await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=reply.text,
+                                      blocks=reply_blocks(reply), unfurl_links=False)
+
+    # -- the slash command ---------------------------------------------------------------------------
+    async def on_command(self, ack, command: dict[str, Any], context) -> None:
+        """``/botox <question>``, ``/botox share <question>``, ``/botox <topic>``, ``/botox help``."""
+        text = (command.get("text") or "").strip()
+        share = text.lower().startswith("share ")
+        if share:
+            text = text[len("share "):].strip()
+        if text.lower() in {"", "help", "?"}:
+            help_text, blocks = help_blocks(self.command)
+            await ack(response_type="ephemeral", text=help_text, blocks=blocks)
+            return
+        topic = _TOPIC_WORDS.get(text.lower())
+        message = Message(text=text, payload=f"/{topic}" if topic else None, channel=NAME,
+                          sender_id=self._sender(context, command.get("user_id")))
+        try:
+            reply = await self._answer(message)
+        except Problem as problem:  # still starting: say so rather than fail the command
+            await ack(response_type="ephemeral", text=problem.message)
+            return
+        await ack(response_type="in_channel" if share else "ephemeral", text=reply.text,
+                  blocks=reply_blocks(reply))
+
+    # -- buttons -------------------------------------------------------------------------------------
+    async def on_choice(self, ack, body: dict[str, Any], action: dict[str, Any], context, client: AsyncWebClient,
+                        respond) -> None:
+        """A choice clicked: that topic's answer, in the same thread (or privately, under a /botox answer)."""
+        await ack()
+        title = (action.get("text") or {}).get("text", "")
+        reply = await self._answer(Message(text=title, payload=action.get("value"), channel=NAME,
+                                           sender_id=self._sender(context, body["user"]["id"])))
+        message = body.get("message")
+        if (body.get("container") or {}).get("is_ephemeral") or not message or not body.get("channel"):
+            await respond(text=reply.text, blocks=reply_blocks(reply), response_type="ephemeral",
+                          replace_original=False)
+            return
+        thread = message.get("thread_ts") or (None if body["channel"]["id"].startswith("D") else message["ts"])
+        await client.chat_postMessage(channel=body["channel"]["id"], thread_ts=thread, text=reply.text,
+                                      blocks=reply_blocks(reply), unfurl_links=False)
+
+    async def on_feedback(self, ack, action: dict[str, Any], respond) -> None:
+        """Helpful / not helpful, counted per intent in the metrics."""
+        await ack()
+        intent = action.get("value") or "unknown"
+        if intent not in self.runtime.known_intents:
+            intent = "unknown"  # a forged value must not grow the metrics without bound
+        helpful = FEEDBACK_ACTIONS[action["action_id"]]
+        self.runtime.metrics.feedback.labels(NAME, intent, helpful).inc()
+        await self.runtime.store.count_feedback(intent, helpful)  # shared by every instance, unlike metrics
+        await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
+
+    # -- helpers -------------------------------------------------------------------------------------
+    async def _answer(self, message: Message) -> Reply:
+        return await self.runtime.answer(message)
+
+    @staticmethod
+    def _sender(context, user: str | None) -> str:
+        return f"{context.team_id or '-'}:{user or '-'}"
+
+    @staticmethod
+    def _thread_key(channel: str, thread: str) -> str:
+        return f"slack:thread:{channel}:{thread}"
+
+
+def _well_formed(event: dict[str, Any]) -> bool:
+    """The fields the listeners rely on, with the types Slack sends; anything else is dropped, logged."""
+    ok = (isinstance(event.get("channel"), str) and isinstance(event.get("ts"), str)
+          and isinstance(event.get("text", ""), str) and isinstance(event.get("thread_ts", ""), str))
+    if not ok:
+        log.warning("slack event without the fields a message has; ignored", extra={"type": event.get("type")})
+    return ok
+
+
+class _NoTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client (which carries it) wins: noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+class SlackChannel(Channel):
+    """The bot's own Slack app: HTTP events at ``/slack/events`` and/or Socket Mode, and staff escalations."""
+
+    name = NAME
+
+    def __init__(self, runtime: BotRuntime, prefix: str = ""):
+        super().__init__(runtime, prefix)
+        s = self.settings
+        base_url = s.slack_api_base_url or AsyncWebClient.BASE_URL
+        self.client = AsyncWebClient(token=s.slack_bot_token.get_secret_value(), base_url=base_url)
+        signing_secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
+        bolt_log = logging.getLogger("botox_bot.slack.bolt")
+        bolt_log.addFilter(_NoTokenWarning())
+        self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
+                             request_verification_enabled=signing_secret is not None, logger=bolt_log)
+        register(self.bolt, runtime)
+        self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._socket_mode = None
+        if s.staff_channel:
+            runtime.add_escalation_sink(self.escalate)
+
+    @staticmethod
+    def configured(settings) -> bool:
+        return bool(settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token))
+
+    def routes(self) -> list[Route]:
+        if not self.settings.slack_signing_secret:
+            return []  # Socket Mode only: no public URL
+        return [Route("POST", self.path(EVENTS_PATH), self.events)]
+
+    async def events(self, request: web.Request) -> web.Response:
+        """Events, slash commands and interactivity, all on one URL as Slack expects."""
+        # Bolt parses the body as it builds its request, before its own signature check, and some bodies crash
+        # that parsing; so the signature is checked here first (the same check, slack_sdk's), and a signed body
+        # Bolt cannot read is a 400. Bolt's own check stays on behind this one.
+        try:
+            body = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is not Slack
+        except UnicodeDecodeError:
+            raise Problem(400, "invalid_body", "the body is not UTF-8 text") from None
+        if self.verifier and not self._signed(body, request):
+            raise Problem(401, "bad_signature", "the Slack signature is missing, wrong or stale")
+        try:
+            bolt_request = await to_bolt_request(request)
+        except Exception:
+            log.warning("slack body not understood", exc_info=True)
+            raise Problem(400, "invalid_body", "the body is not a Slack request") from None
+        response = await self.bolt.async_dispatch(bolt_request)
+        if response.status >= 500:  # Bolt's middleware chokes on a payload of a shape Slack never sends
+            log.warning("slack request not understood", extra={"bolt_status": response.status})
+            raise Problem(400, "invalid_body", "the body is not a Slack request Bolt can handle")
+        return await to_aiohttp_response(response)
+
+    def _signed(self, body: str, request: web.Request) -> bool:
+        try:
+            return self.verifier.is_valid_request(body, dict(request.headers))
+        except ValueError:  # a timestamp that is not a number
+            return False
+
+    async def start(self) -> None:
+        if not self.settings.slack_app_token:
+            return
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        web_client = AsyncWebClient(base_url=self.client.base_url)
+        self._socket_mode = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token.get_secret_value(),
+                                                   web_client=web_client)
+        await self._socket_mode.connect_async()
+        log.info("slack socket mode connected")
+
+    async def stop(self) -> None:
+        if self._socket_mode is not None:
+            await self._socket_mode.close_async()
+
+    async def escalate(self, item: Escalation) -> None:
+        text, blocks = escalation_blocks(item, _CHANNEL_NAMES)
+        await self.client.chat_postMessage(channel=self.settings.staff_channel, text=text, blocks=blocks)

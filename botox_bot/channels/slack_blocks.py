@@ -1,0 +1,89 @@
+"""A ``Reply`` as Slack Block Kit: the answer, choices as buttons, the consult prompt and sources in context.
+
+Pure functions, no Slack client: the listeners in ``botox_bot.channels.slack`` send what these build.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from botox_bot.core.models import TOPIC_INTENTS, Reply
+from botox_bot.server.runtime import Escalation
+
+CHOICE_ACTION = "botox_choice_{}"
+FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}
+_HEADERS = {"call_now": ":rotating_light: Emergency: get help now", "urgent": ":warning: Urgent: get care today"}
+_SECTION_LIMIT = 3000  # characters in a section's text
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; everything else is shown as written."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def reply_blocks(reply: Reply, feedback: bool = True) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    if reply.emergency:
+        title = _HEADERS.get(reply.slots.get("red_flag", ""), _HEADERS["call_now"])
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}})
+    blocks.append(_section(reply.answer or reply.text))
+    if reply.choices:
+        blocks.append({"type": "actions", "block_id": "botox_choices", "elements": [
+            {"type": "button", "action_id": CHOICE_ACTION.format(i), "value": choice.payload[:2000],
+             "text": {"type": "plain_text", "text": choice.title[:75], "emoji": True}}
+            for i, choice in enumerate(reply.choices[:25])
+        ]})
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(reply.consult)[:_SECTION_LIMIT]}]})
+    if reply.sources:
+        links = " · ".join(f"<{url}|{_site(url)}>" for url in reply.sources[:8])
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources: {links}"}]})
+    if feedback and not reply.emergency and not reply.choices:
+        blocks.append({"type": "actions", "block_id": "botox_feedback", "elements": [
+            {"type": "button", "action_id": action, "value": reply.intent,
+             "text": {"type": "plain_text", "text": label, "emoji": True}}
+            for action, label in (("botox_feedback_yes", ":thumbsup: Helpful"),
+                                  ("botox_feedback_no", ":thumbsdown: Not helpful"))
+        ]})
+    return blocks
+
+
+def help_blocks(command: str) -> tuple[str, list[dict[str, Any]]]:
+    lines = [f"`{command} <question>`: ask anything about Botox (only you see the answer)",
+             f"`{command} share <question>`: post the answer for the whole channel",
+             f"`{command} <topic>`: that topic's answer at once. Topics: "
+             + ", ".join(f"`{t}`" for t in TOPIC_INTENTS)]
+    text = "\n".join(lines)
+    return text, [_section(text, escaped=True)]
+
+
+def escalation_blocks(item: Escalation, channel_names: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+    what = "Emergency answer sent" if item.intent == "emergency" else "A patient asked for a person"
+    where = channel_names.get(item.channel, item.channel)
+    when = item.time.strftime("%Y-%m-%d %H:%M UTC")
+    urgency = {"call_now": " (told to call the emergency number now)",
+               "urgent": " (told to get urgent care today)"}.get(item.urgency or "", "")
+    text = f"{what} on {where} at {when}{urgency}."
+    fields = [f"*Channel:* {where}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
+    if item.sender:
+        fields.append(f"*Sender:* {escape(item.sender)}")
+    message = (f"*Message:* {escape(item.text)}" if item.text is not None
+               else "_Message text withheld: health information is not copied here unless "
+                    "BOTOX_BOT_LOG_MESSAGE_TEXT is on._")
+    header = ":rotating_light: " + what if item.intent == "emergency" else ":raising_hand: " + what
+    blocks = [{"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
+              {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+              _section(message, escaped=True)]
+    return text, blocks
+
+
+def _section(text: str, escaped: bool = False) -> dict[str, Any]:
+    body = text if escaped else escape(text)
+    if len(body) > _SECTION_LIMIT:
+        body = body[:_SECTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": body}}
+
+
+def _site(url: str) -> str:
+    host = urlparse(url).hostname or url
+    return host.removeprefix("www.")

@@ -1,0 +1,247 @@
+"""The ``botox-bot`` command line: serve, ask, shell, classify, train, check, evaluate, teams-package.
+
+Every command takes ``--content DIR`` and ``--settings FILE``. Errors in content or settings end the command
+with exit code 2 and messages that name what is wrong, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from botox_bot.core.content import ContentError, default_content_dir, load_content
+from botox_bot.core.models import Message
+from botox_bot.settings import Settings, SettingsError, load_settings
+
+EXIT_CONTENT = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _utf8_streams()
+    try:
+        settings = load_settings(args.settings, content_dir=args.content,
+                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
+        return args.run(args, settings)
+    except (SettingsError, ContentError) as exc:
+        print(f"botox-bot: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `botox-bot classify | head`
+        return 0
+    except OSError as exc:  # an unreadable file or folder
+        where = f"{exc.filename}: " if exc.filename else ""  # a file, or (serve) an address already in use
+        print(f"botox-bot: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    except Exception as exc:  # last resort: a clear line, never a traceback, for the person at the terminal
+        print(f"botox-bot: unexpected error ({type(exc).__name__}: {exc}); please report it", file=sys.stderr)
+        return 1
+
+
+def _utf8_streams() -> None:
+    """Questions may hold any script or stray bytes: never fail on printing or reading them."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--content", metavar="DIR", help="content folder with intents/ and responses/")
+    common.add_argument("--settings", metavar="FILE", help="YAML settings file (see README)")
+    parser = argparse.ArgumentParser(prog="botox-bot", description="Answers questions about Botox for clinics.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", parents=[common], help="run the server: web chat, webhook, channels")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1; BOTOX_BOT_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 3000; 0 picks a free one)")
+    serve.set_defaults(run=_serve)
+
+    ask = sub.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question", nargs="+", help="the question (quote it)")
+    ask.add_argument("--json", action="store_true", help="print the reply as JSON")
+    ask.add_argument("--channel", default="cli", help="answer as on this channel (cli, sms, voice, ...)")
+    ask.set_defaults(run=_ask)
+
+    shell = sub.add_parser("shell", parents=[common], help="chat in the terminal")
+    shell.add_argument("--debug", action="store_true", help="show intent and confidence")
+    shell.set_defaults(run=_shell)
+
+    classify = sub.add_parser("classify", parents=[common], help="classify stdin, one question a line, to JSON lines")
+    classify.set_defaults(run=_classify)
+
+    train = sub.add_parser("train", parents=[common], help="train the classifier now and cache it (like rasa train)")
+    train.set_defaults(run=_train)
+
+    check = sub.add_parser("check", parents=[common], help="validate the content")
+    check.set_defaults(run=_check)
+
+    evaluate = sub.add_parser("evaluate", parents=[common], help="measure understanding (like rasa test nlu)")
+    evaluate.add_argument("file", nargs="?", help="TSV with question and acceptable columns; none: cross-validate")
+    evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    evaluate.add_argument("--out", metavar="DIR", help="write a JSON report and a confusion-matrix PNG here")
+    evaluate.set_defaults(run=_evaluate)
+
+    teams = sub.add_parser("teams-package", parents=[common], help="write the Teams app package (manifest, icons)")
+    teams.add_argument("--out", metavar="FILE", default="botox-bot-teams.zip", help="zip to write "
+                       "(default botox-bot-teams.zip)")
+    teams.add_argument("--app-version", help="the app's version, e.g. 1.0.1; raise it for each upload")
+    teams.add_argument("--website-url", help="the clinic's https site (default: the booking link's site)")
+    teams.add_argument("--privacy-url", help="privacy statement (default: the website)")
+    teams.add_argument("--terms-url", help="terms of use (default: the website)")
+    teams.set_defaults(run=_teams_package)
+    return parser
+
+
+def _engine(settings: Settings):
+    from botox_bot.core.engine import Engine
+
+    return Engine.from_settings(settings)
+
+
+def _serve(args, settings: Settings) -> int:
+    """Check the content first (a broken file stops start-up, named), then serve until SIGTERM."""
+    from botox_bot.server import create_app, run
+    from botox_bot.server.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    load_content(settings.content_dir or default_content_dir())
+    app = create_app(settings)
+    asyncio.run(run(app, settings.host, settings.port, settings.shutdown_timeout_seconds))
+    return 0
+
+
+def _ask(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    text = " ".join(args.question)
+    reply = asyncio.run(engine.answer(Message(text=text, sender_id="cli", channel=args.channel)))
+    if args.json:
+        print(reply.model_dump_json(indent=2))
+    else:
+        print(_terminal(reply))
+    return 0
+
+
+def _terminal(reply) -> str:
+    text = reply.text
+    if reply.choices:
+        options = "\n".join(f"  {n}. {c.title}" for n, c in enumerate(reply.choices, 1))
+        text = f"{reply.answer}\n{options}\n\n{reply.consult}"
+    if reply.emergency:
+        text = f"!! URGENT !!\n{text}"
+    return text
+
+
+def _shell(args, settings: Settings) -> int:
+    engine = _engine(settings)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("botox-bot shell: ask a question, or type /stop to leave. Answer a choice with its number.")
+
+    async def chat() -> None:
+        while True:
+            try:
+                line = input("you> " if interactive else "")
+            except EOFError:
+                return
+            if line.strip() in {"/stop", "/quit", "/exit"}:
+                return
+            reply = await engine.answer(Message(text=line, sender_id="shell", channel="cli"))
+            if args.debug:
+                print(f"[{reply.intent} {reply.confidence:.2f} {reply.slots}]")
+            print(f"bot> {_terminal(reply)}\n", flush=True)
+
+    asyncio.run(chat())
+    return 0
+
+
+def _classify(args, settings: Settings) -> int:
+    """Stream stdin to stdout in order; one JSON object a line, written in blocks for speed."""
+    engine = _engine(settings)
+    out = sys.stdout
+    batch: list[str] = []
+    for line in sys.stdin:
+        text = line.rstrip("\r\n")
+        result = engine.understand(text)
+        record = {"text": text, "intent": result.intent, "confidence": round(result.confidence, 4),
+                  "emergency": result.intent == "emergency", "slots": result.slots}
+        batch.append(json.dumps(record, ensure_ascii=False))
+        if len(batch) >= 512:
+            out.write("\n".join(batch) + "\n")
+            batch.clear()
+    if batch:
+        out.write("\n".join(batch) + "\n")
+    out.flush()
+    return 0
+
+
+def _train(args, settings: Settings) -> int:
+    from botox_bot.core.classifier import cache_key
+
+    engine = _engine(settings)
+    where = (f"cached in {settings.cache_dir}/intent-model-{cache_key(engine.content.digest)}.npz"
+             if settings.cache_dir else "not cached (no cache_dir)")
+    print(f"model for {engine.content.root} ({len(engine.classifier.labels)} intents): {where}")
+    return 0
+
+
+def _check(args, settings: Settings) -> int:
+    root = settings.content_dir or default_content_dir()
+    content = load_content(root)  # raises ContentError with every problem
+    for warning in content.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    counts = ", ".join(f"{intent} {len(ex)}" for intent, ex in sorted(content.examples.items()))
+    print(f"content OK: {root}")
+    print(f"  intents: {counts}")
+    print(f"  responses: {len(content.responses)}; keyword slots: "
+          + ", ".join(f"{s} ({len(v)} values)" for s, v in sorted(content.keywords.items())))
+    return 0
+
+
+def _evaluate(args, settings: Settings) -> int:
+    from botox_bot import evaluate as ev
+    from botox_bot.core.engine import Engine
+
+    if args.file:
+        try:
+            rows = ev.read_tsv(Path(args.file))
+        except (OSError, ValueError) as exc:
+            print(f"botox-bot: {exc}", file=sys.stderr)
+            return EXIT_CONTENT
+        engine = _engine(settings)
+        report = ev.score(rows, lambda t: engine.understand(t).intent)
+        title, name = f"evaluation on {args.file}", Path(args.file).stem
+    else:
+        content = load_content(settings.content_dir or default_content_dir())
+        texts, labels = content.training_data()
+        no_cache = settings.model_copy(update={"cache_dir": None})
+        report = ev.cross_validate(texts, labels, folds=args.folds, predict_factory=lambda model: (
+            lambda t, e=Engine(content, model, no_cache): e.understand(t).intent))
+        title, name = f"{args.folds}-fold cross-validation over {content.root}/intents", "cross-validation"
+    print(ev.format_report(report, title))
+    if args.out:
+        try:
+            for path in ev.write_outputs(report, Path(args.out), name):
+                print(f"wrote {path}")
+        except RuntimeError as exc:
+            print(f"botox-bot: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _teams_package(args, settings: Settings) -> int:
+    from botox_bot.teams_package import write
+
+    path = write(Path(args.out), settings, version=args.app_version, website_url=args.website_url,
+                 privacy_url=args.privacy_url, terms_url=args.terms_url)
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app) or the Developer Portal")
+    return 0

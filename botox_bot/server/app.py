@@ -1,0 +1,101 @@
+"""The aiohttp application: a factory for the standalone server, and ``mount`` for a clinic's own app.
+
+``create_app`` builds everything (health, metrics, every configured channel) and is what ``botox-bot serve``
+runs. ``mount`` adds the bot's channels to an application someone else owns, under an optional prefix, without
+touching that application's other routes or middlewares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Sequence
+
+from aiohttp import web
+
+from botox_bot.channels import Channel, configured_channels
+from botox_bot.core.engine import Engine
+from botox_bot.server.errors import json_errors
+from botox_bot.server.health import HealthRoutes
+from botox_bot.server.observe import observed
+from botox_bot.server.runtime import BotRuntime
+from botox_bot.settings import Settings, load_settings
+from botox_bot.store import Store
+
+log = logging.getLogger("botox_bot.server")
+RUNTIME = web.AppKey("botox_bot_runtime", BotRuntime)
+CHANNELS = web.AppKey("botox_bot_channels", list)
+
+
+def mount(app: web.Application, runtime: BotRuntime, channels: Sequence[Channel] | None = None,
+          prefix: str = "", health: bool = False) -> list[Channel]:
+    """Add the bot's channels (and, with ``health``, its health and metrics routes) to ``app``.
+
+    The engine loads when ``app`` starts; until then the channels answer 503 and ``/readyz`` says so.
+    """
+    live = list(channels) if channels is not None else configured_channels(runtime, prefix)
+    parts: list[Channel] = [*live, HealthRoutes(runtime, prefix, live)] if health else live
+    for part in parts:
+        for route in part.routes():
+            app.router.add_route(route.method, route.path, observed(
+                part.name, route.handler, runtime.metrics, quiet=part.name == "system",
+                timeout=runtime.settings.request_timeout_seconds))
+    app[RUNTIME] = runtime
+    app[CHANNELS] = live
+    app.cleanup_ctx.append(runtime.lifespan)
+    app.cleanup_ctx.append(_channel_lifespan(live))
+    return live
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
+               store: Store | None = None) -> web.Application:
+    """The whole bot as one aiohttp application. ``engine`` skips loading (tests, programs that have one)."""
+    settings = settings or load_settings()
+    runtime = BotRuntime(settings, engine=engine, store=store)
+    app = web.Application(middlewares=[json_errors], client_max_size=max(settings.max_body_bytes, 1024 * 1024))
+    mount(app, runtime, health=True)
+    return app
+
+
+def _channel_lifespan(channels: list[Channel]):
+    async def lifespan(app: web.Application) -> AsyncIterator[None]:
+        for channel in channels:
+            await channel.start()
+        for channel in channels:
+            for route in channel.routes():
+                log.info("channel live", extra={"channel": channel.name, "method": route.method, "path": route.path})
+        yield
+        for channel in reversed(channels):
+            await channel.stop()
+
+    return lifespan
+
+
+async def run(app: web.Application, host: str, port: int, shutdown_timeout: float) -> None:
+    """Serve until SIGTERM or SIGINT, then stop listening and let requests in flight finish.
+
+    aiohttp's runner does the draining (``shutdown_timeout``); this adds the signal handling and a log line
+    with the address actually bound (``--port 0`` picks a free one).
+    """
+    # keep-alive as nginx does (75 s), not aiohttp's hour: idle connections do not pile up; and after a
+    # refusal that left a body unread (408, 413), 2 s of draining it, not 10, before the connection closes
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout, handle_signals=False,
+                           keepalive_timeout=75, lingering_time=2.0)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        for address in runner.addresses:
+            log.info("listening", extra={"url": f"http://{address[0]}:{address[1]}"})
+        await stop.wait()
+        log.info("stopping: no new requests; finishing those in flight", extra={"timeout_s": shutdown_timeout})
+    finally:
+        await runner.cleanup()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        log.info("stopped")

@@ -1,0 +1,63 @@
+"""Reading a JSON body safely: the content type, a size limit enforced while reading, then parsing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from botox_bot.server.errors import Problem
+
+M = TypeVar("M", bound=BaseModel)
+_CHUNK = 16_384
+
+
+def require_json(request: web.Request) -> None:
+    ctype = request.content_type
+    if ctype != "application/json" and not (ctype.startswith("application/") and ctype.endswith("+json")):
+        raise Problem(415, "unsupported_media_type",
+                      f"send the body as application/json (got {ctype or 'no Content-Type'})")
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes:
+    """The raw body, refusing more than ``limit`` bytes before reading them all (a declared or a chunked body)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "body_too_large", f"the body is {request.content_length} bytes; the limit is {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, "body_too_large", f"the body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Problem(400, "invalid_json", "the body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise Problem(400, "invalid_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                                           f"column {exc.colno}") from None
+    except RecursionError:
+        raise Problem(400, "invalid_json", "the body's JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise Problem(400, "invalid_json", f"the body's JSON cannot be read: {str(exc)[:80]}") from None
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    """Validate ``data`` against ``model``; every problem named by its field, in one message."""
+    if not isinstance(data, dict):
+        raise Problem(400, "invalid_request", f"the body must be a JSON object, not {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False, include_input=False):
+            field = ".".join(str(p) for p in err["loc"]) or "body"
+            problems.append(f"'{field}': {err['msg'].lower()}")
+        raise Problem(400, "invalid_request", "; ".join(problems)) from None

@@ -1,0 +1,49 @@
+"""The bot's Prometheus metrics, in a registry of its own so that two apps in one process never collide."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, disable_created_metrics
+
+from botox_bot.core.models import Reply
+
+disable_created_metrics()  # the *_created series only double the output; counters reset with the process anyway
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        r = self.registry
+        self.requests = Counter("botox_bot_requests", "HTTP requests by channel and status.",
+                                ["channel", "status"], registry=r)
+        self.latency = Histogram("botox_bot_request_duration_seconds", "Time to answer a request, by channel.",
+                                 ["channel"], buckets=LATENCY_BUCKETS, registry=r)
+        self.replies = Counter("botox_bot_replies", "Replies by channel and intent.", ["channel", "intent"],
+                               registry=r)
+        self.fallbacks = Counter("botox_bot_fallbacks", "Replies that could not answer (out_of_scope).",
+                                 ["channel"], registry=r)
+        self.emergencies = Counter("botox_bot_emergencies", "Emergency replies, by channel and level.",
+                                   ["channel", "level"], registry=r)
+        self.rate_limited = Counter("botox_bot_rate_limited", "Messages refused by the rate limit.",
+                                    ["channel"], registry=r)
+        self.rejected = Counter("botox_bot_rejected", "Requests refused before answering, by reason.",
+                                ["channel", "reason"], registry=r)
+        self.escalations = Counter("botox_bot_escalations", "Emergencies and handoffs sent to staff, by outcome.",
+                                   ["channel", "outcome"], registry=r)
+        self.feedback = Counter("botox_bot_feedback", "Helpful / not helpful clicks on answers.",
+                                ["channel", "intent", "helpful"], registry=r)
+        self.ready = Gauge("botox_bot_ready", "1 once the content is loaded and the model trained.", registry=r)
+
+    def count_reply(self, channel: str, reply: Reply) -> None:
+        self.replies.labels(channel, reply.intent).inc()
+        if reply.intent == "out_of_scope":
+            self.fallbacks.labels(channel).inc()
+        if reply.emergency:
+            self.emergencies.labels(channel, reply.slots.get("red_flag", "classifier")).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

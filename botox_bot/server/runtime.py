@@ -1,0 +1,166 @@
+"""What every channel shares: settings, the engine (once loaded), the store, metrics and the rate limiter.
+
+The engine loads in a worker thread after the server starts listening, so ``/healthz`` answers at once and
+``/readyz`` says when questions can be answered. Nothing per request re-reads content or re-trains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from botox_bot.core.engine import Engine
+from botox_bot.core.models import Message, Reply
+from botox_bot.server.errors import Problem
+from botox_bot.server.logs import LINE_WRITTEN, request_fields, request_id
+from botox_bot.server.metrics import Metrics
+from botox_bot.settings import Settings
+from botox_bot.store import Store
+from botox_bot.store.failover import store_from_url
+
+log = logging.getLogger("botox_bot.runtime")
+
+PATIENT_CHANNELS = frozenset({"rest", "web", "sms", "voice"})
+"""Where patients write: an emergency or a request for a person there is escalated to staff."""
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """What staff are told. ``text`` and ``sender`` are set only when the logging setting allows it."""
+
+    channel: str
+    intent: str
+    urgency: str | None
+    time: datetime
+    request_id: str
+    text: str | None = None
+    sender: str | None = None
+
+
+EscalationSink = Callable[[Escalation], Awaitable[None]]
+
+
+class BotRuntime:
+    def __init__(self, settings: Settings, engine: Engine | None = None, store: Store | None = None):
+        self.settings = settings
+        self.store: Store = store or (engine.store if engine else store_from_url(settings.redis_url))
+        if engine is not None:
+            engine.store = self.store  # one store for the engine's context and the channels' state
+        self.metrics = Metrics()
+        self._engine = engine
+        self._loading: asyncio.Task[None] | None = None
+        self.load_error: str | None = None
+        self._sinks: list[EscalationSink] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self.metrics.ready.set(1 if engine else 0)
+
+    # -- life cycle ------------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self._engine is not None
+
+    async def lifespan(self, app: web.Application) -> AsyncIterator[None]:
+        """For ``app.cleanup_ctx``: start loading with the app, stop with it."""
+        if self._engine is None and self._loading is None:
+            self._loading = asyncio.create_task(self._load(), name="botox-bot load")
+        yield
+        if self._loading and not self._loading.done():
+            self._loading.cancel()
+        if self._background:  # escalations on their way to staff are not dropped at shutdown
+            await asyncio.wait(self._background, timeout=10)
+        await self.store.close()
+
+    async def load(self) -> None:
+        """Load now and wait (for programs that embed the bot without an aiohttp app of ours)."""
+        if self._engine is None:
+            if self._loading is None:
+                self._loading = asyncio.create_task(self._load(), name="botox-bot load")
+            await asyncio.shield(self._loading)
+
+    async def _load(self) -> None:
+        log.info("loading content and model")
+        try:
+            engine = await asyncio.to_thread(Engine.from_settings, self.settings, self.store)
+        except Exception as exc:  # content broken after start-up checks, or the cache unwritable
+            self.load_error = f"{type(exc).__name__}: {exc}"
+            log.error("loading failed; not ready", extra={"error": self.load_error})
+            return
+        self._engine = engine
+        gc.freeze()  # the loaded content and model live as long as the process: keep them out of every GC pass
+        self.metrics.ready.set(1)
+        log.info("ready", extra={"intents": len(engine.classifier.labels), "content_digest": engine.content.digest[:12]})
+
+    @property
+    def known_intents(self) -> frozenset[str]:
+        return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
+
+    # -- answering -------------------------------------------------------------------------------
+    async def answer(self, message: Message) -> Reply:
+        """The one way channels reach the core: answer, count, and log what may be logged."""
+        if self._engine is None:
+            raise Problem(503, "not_ready", "the bot is still starting; try again in a moment",
+                          {"Retry-After": "1"})
+        reply = await self._engine.answer(message)
+        self.metrics.count_reply(message.channel, reply)
+        fields = {"intent": reply.intent, "confidence": reply.confidence, "emergency": reply.emergency}
+        if self.settings.log_message_text:
+            fields.update(sender=message.sender_id, text=message.text)
+        in_request = request_fields.get()
+        if in_request is not None and LINE_WRITTEN not in in_request:  # on the request's line: one line a request
+            in_request.update(fields)
+        else:
+            log.info("reply", extra={"channel": message.channel, **fields})
+        if message.channel in PATIENT_CHANNELS and (reply.emergency or reply.intent == "handoff"):
+            self._escalate(message, reply)
+        return reply
+
+    # -- escalations -----------------------------------------------------------------------------
+    def add_escalation_sink(self, sink: EscalationSink) -> None:
+        """A channel that can reach staff (Slack's staff channel) registers here."""
+        self._sinks.append(sink)
+
+    def _escalate(self, message: Message, reply: Reply) -> None:
+        """Tell staff in the background: the patient's answer never waits for Slack."""
+        if not self._sinks:
+            return
+        loud = self.settings.log_message_text
+        escalation = Escalation(
+            channel=message.channel, intent=reply.intent, urgency=reply.slots.get("red_flag"),
+            time=datetime.now(timezone.utc), request_id=request_id.get(),
+            text=message.text if loud else None, sender=message.sender_id if loud else None,
+        )
+        for sink in self._sinks:
+            task = asyncio.create_task(self._deliver(sink, escalation))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _deliver(self, sink: EscalationSink, escalation: Escalation) -> None:
+        try:
+            await sink(escalation)
+            self.metrics.escalations.labels(escalation.channel, "sent").inc()
+        except Exception:
+            self.metrics.escalations.labels(escalation.channel, "failed").inc()
+            log.exception("escalation not delivered", extra={"channel": escalation.channel,
+                                                            "intent": escalation.intent})
+
+    async def retry_after(self, channel: str, sender: str, text: str) -> int | None:
+        """Count one message: None when it may be answered, else the seconds ``sender`` should wait.
+
+        A message with a red flag is never held back: a rate limit must not silence an emergency.
+        """
+        if self.settings.rate_limit <= 0:
+            return None
+        wait = await self.store.rate_limit(f"{channel}:{sender}", self.settings.rate_limit)
+        if wait is None:
+            return None
+        if self._engine is not None and self._engine.understand(text).red_flag is not None:
+            log.warning("over the rate limit, answered anyway: a red flag", extra={"channel": channel})
+            return None
+        self.metrics.rate_limited.labels(channel).inc()
+        return wait

@@ -1,0 +1,90 @@
+"""An in-memory store with expiry and a size bound, so memory stays flat however many senders write."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, OrderedDict
+from typing import Any
+
+from botox_bot.store.ratelimit import MovingWindow
+
+
+class _ExpiringDict:
+    """An LRU mapping whose entries expire; the oldest entry goes when it is full."""
+
+    def __init__(self, max_items: int, clock):
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._max = max_items
+        self._clock = clock
+
+    def get(self, key: str) -> Any | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires <= self._clock():
+            del self._items[key]
+            return None
+        return value
+
+    def put(self, key: str, value: Any, ttl_seconds: float) -> None:
+        if ttl_seconds <= 0:
+            self._items.pop(key, None)
+            return
+        self._items[key] = (self._clock() + ttl_seconds, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self._max:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class MemoryStore:
+    """The embedded default: one process, nothing to set up. Lost on restart, which only costs context."""
+
+    name = "memory"
+
+    def __init__(self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic):
+        self._contexts = _ExpiringDict(max_senders, clock)
+        self._claims = _ExpiringDict(max_claims, clock)
+        self._opted_out: set[str] = set()  # small (people who sent STOP) and must never be evicted
+        self._window: MovingWindow | None = None
+        self.feedback: Counter[tuple[str, str]] = Counter()
+
+    async def get_context(self, sender: str) -> dict[str, Any] | None:
+        return self._contexts.get(sender)
+
+    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
+        self._contexts.put(sender, context, ttl_seconds)
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        if self._claims.get(key) is not None:
+            return False
+        self._claims.put(key, True, ttl_seconds)
+        return True
+
+    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
+        if opted_out:
+            self._opted_out.add(sender)
+        else:
+            self._opted_out.discard(sender)
+
+    async def is_opted_out(self, sender: str) -> bool:
+        return sender in self._opted_out
+
+    async def rate_limit(self, key: str, per_minute: int) -> int | None:
+        if self._window is None:  # created lazily: the limits memory storage needs a running event loop
+            from limits.aio.storage import MemoryStorage
+
+            self._window = MovingWindow(MemoryStorage())
+        return await self._window.retry_after(key, per_minute)
+
+    async def count_feedback(self, intent: str, helpful: str) -> None:
+        self.feedback[(intent, helpful)] += 1
+
+    async def status(self) -> str:
+        return "ok"
+
+    async def close(self) -> None:
+        """Nothing to release."""

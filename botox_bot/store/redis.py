@@ -1,0 +1,88 @@
+"""The shared store: Redis (``REDIS_URL``), so that several instances behind one URL behave as one.
+
+Keys are prefixed (``botox-bot:`` by default) and everything that should expire does: contexts, claims and the
+rate-limit windows. Opt-outs never expire (a STOP holds until START). Feedback counts are a hash.
+Every call has a short timeout: a Redis that hangs must not hang the bot (see ``botox_bot.store.failover``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from botox_bot.store.ratelimit import MovingWindow
+
+SOCKET_TIMEOUT_SECONDS = 0.5
+
+
+class RedisStore:
+    name = "redis"
+
+    def __init__(self, url: str, prefix: str = "botox-bot:"):
+        self.url = url
+        self.prefix = prefix
+        # after a Redis restart every pooled connection is dead: each one retries once on a fresh connection
+        # (a connection error only: a hung Redis is not waited on twice)
+        self.client = aioredis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                                              socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+                                              retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                                              decode_responses=True)
+        self._window: MovingWindow | None = None
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    async def get_context(self, sender: str) -> dict[str, Any] | None:
+        raw = await self.client.get(self._key("context", sender))
+        return json.loads(raw) if raw else None
+
+    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
+        key = self._key("context", sender)
+        if ttl_seconds <= 0:
+            await self.client.delete(key)
+        else:
+            await self.client.set(key, json.dumps(context, separators=(",", ":")), ex=int(ttl_seconds))
+
+    async def claim(self, key: str, ttl_seconds: float) -> bool:
+        return bool(await self.client.set(self._key("claim", key), "1", nx=True, ex=max(1, int(ttl_seconds))))
+
+    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
+        if opted_out:
+            await self.client.sadd(self._key("opted-out"), sender)
+        else:
+            await self.client.srem(self._key("opted-out"), sender)
+
+    async def is_opted_out(self, sender: str) -> bool:
+        return bool(await self.client.sismember(self._key("opted-out"), sender))
+
+    async def rate_limit(self, key: str, per_minute: int) -> int | None:
+        if self._window is None:
+            from limits.aio.storage import RedisStorage
+
+            scheme_url = "async+" + self.url if not self.url.startswith("async+") else self.url
+            self._window = MovingWindow(RedisStorage(scheme_url, implementation="redispy",
+                                                     key_prefix=self.prefix + "rate",
+                                                     socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                                                     socket_connect_timeout=SOCKET_TIMEOUT_SECONDS))
+        return await self._window.retry_after(key, per_minute)
+
+    async def count_feedback(self, intent: str, helpful: str) -> None:
+        await self.client.hincrby(self._key("feedback"), f"{intent}:{helpful}", 1)
+
+    async def ping(self) -> None:
+        await self.client.ping()
+
+    async def reset_connections(self) -> None:
+        """Drop pooled connections (after an outage they point at a server that is gone)."""
+        await self.client.connection_pool.disconnect()
+
+    async def status(self) -> str:
+        return "ok"
+
+    async def close(self) -> None:
+        await self.client.aclose()
