@@ -71,8 +71,13 @@ class Instance(Server):
 
     def __init__(self, name: str, env: dict[str, str], port: int | None = None):
         self.name, self.port, self.log_bytes, self.tail, self.env = name, port or free_port(), 0, b"", env
-        self.proc = subprocess.Popen([sys.executable, "-m", "botox_bot", "serve", "--port", str(self.port)], env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "botox_bot", "serve", "--port", str(self.port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         self.drain = threading.Thread(target=self._drain, daemon=True)
         self.drain.start()
@@ -91,9 +96,23 @@ class Redis:
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", tempfile.gettempdir()],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                tempfile.gettempdir(),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn:
@@ -120,28 +139,52 @@ def slack_event(n: int, user: str, text: str, retry: bool = False):
     from slack_sdk.signature import SignatureVerifier
 
     ts = f"{1_700_000_000 + n}.000100"
-    body = json.dumps({"token": "x", "team_id": "T0", "api_app_id": "A0", "type": "event_callback",
-                       "event_id": f"Ev{n:010d}", "event_time": 1_700_000_000 + n,
-                       "authorizations": [{"team_id": "T0", "user_id": "U0BOT", "is_bot": True}],
-                       "event": {"type": "app_mention", "user": user, "text": f"<@U0BOT> {text}", "ts": ts,
-                                 "channel": "C0FRONT", "event_ts": ts}}).encode()
+    body = json.dumps(
+        {
+            "token": "x",
+            "team_id": "T0",
+            "api_app_id": "A0",
+            "type": "event_callback",
+            "event_id": f"Ev{n:010d}",
+            "event_time": 1_700_000_000 + n,
+            "authorizations": [{"team_id": "T0", "user_id": "U0BOT", "is_bot": True}],
+            "event": {
+                "type": "app_mention",
+                "user": user,
+                "text": f"<@U0BOT> {text}",
+                "ts": ts,
+                "channel": "C0FRONT",
+                "event_ts": ts,
+            },
+        }
+    ).encode()
     signer = SignatureVerifier(SLACK_SECRET)
 
     def request(base):
         stamp = str(int(time.time()))
-        headers = {**JSON, "X-Slack-Request-Timestamp": stamp,
-                   "X-Slack-Signature": signer.generate_signature(timestamp=stamp, body=body)}
+        headers = {
+            **JSON,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signer.generate_signature(timestamp=stamp, body=body),
+        }
         if retry:
             headers.update({"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         return SLACK, body, headers
+
     return request, ts
 
 
 def sms(n: int, sender: str, text: str):
     from twilio.request_validator import RequestValidator
 
-    params = {"MessageSid": f"SM{n:032x}", "AccountSid": "AC" + "0" * 32, "From": sender, "To": "+15550100000",
-              "Body": text, "NumMedia": "0"}
+    params = {
+        "MessageSid": f"SM{n:032x}",
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "To": "+15550100000",
+        "Body": text,
+        "NumMedia": "0",
+    }
     validator = RequestValidator(TWILIO_TOKEN)
     return lambda base: (SMS, params, {"X-Twilio-Signature": validator.compute_signature(base + SMS, params)})
 
@@ -193,7 +236,7 @@ class Balancer:
                     await response.read()
                     status = response.status
                 break
-            except asyncio.TimeoutError:  # no answer in time: not retried (it may still be working)
+            except TimeoutError:  # no answer in time: not retried (it may still be working)
                 break
             except aiohttp.ClientConnectionError:  # refused, reset, dropped: once more, on the other one
                 continue
@@ -204,17 +247,29 @@ class Balancer:
 def tally(outcomes: list[Outcome]) -> dict:
     classes = Counter(o.cls for o in outcomes)
     times = [o.seconds * 1e3 for o in outcomes if o.status is not None]
-    return {"requests": len(outcomes), **{c: classes[c] for c in CLASSES},
-            "failed_over": sum(o.failed_over for o in outcomes),
-            "p50_ms": pct(times, 0.5) if times else float("nan"), "p99_ms": pct(times, 0.99) if times else float("nan")}
+    return {
+        "requests": len(outcomes),
+        **{c: classes[c] for c in CLASSES},
+        "failed_over": sum(o.failed_over for o in outcomes),
+        "p50_ms": pct(times, 0.5) if times else float("nan"),
+        "p99_ms": pct(times, 0.99) if times else float("nan"),
+    }
 
 
 def bot_env(redis: Redis, api_url: str, rate_limit: int = 0, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOTOX_BOT_", "SLACK_", "TWILIO_", "REDIS_"))}
-    return {**env, "REDIS_URL": redis.url, "BOTOX_BOT_RATE_LIMIT": str(rate_limit), "BOTOX_BOT_LOG_LEVEL": "WARNING",
-            "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2", "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SLACK_SECRET, "SLACK_API_BASE_URL": api_url, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-            **extra}
+    return {
+        **env,
+        "REDIS_URL": redis.url,
+        "BOTOX_BOT_RATE_LIMIT": str(rate_limit),
+        "BOTOX_BOT_LOG_LEVEL": "WARNING",
+        "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2",
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "SLACK_API_BASE_URL": api_url,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        **extra,
+    }
 
 
 async def start_pair(env: dict[str, str], procs: list, ports=(None, None)) -> list[Instance]:
@@ -277,36 +332,60 @@ async def load(args, session, redis, api_url, posts, procs) -> tuple[dict, bool]
     stamps += run_stamps
     known = set(stamps)
     replies = Counter(p["thread_ts"] for p in posts)
-    slack = {"events": len(stamps), "redelivered": sum(o.kind == "slack retry" for o in outcomes), "posts": len(posts),
-             "duplicates": sum(max(0, replies[ts] - 1) for ts in stamps),
-             "missing": sum(replies[ts] == 0 for ts in stamps),
-             "unmatched": sum(c for ts, c in replies.items() if ts not in known)}
-    memory = [{"instance": i.name, "start_mb": s, "end_mb": e, "growth_mb": e - s, "growth_pct": (e - s) / s * 100}
-              for i, s, e in zip(pair, rss_start, rss_end)]
+    slack = {
+        "events": len(stamps),
+        "redelivered": sum(o.kind == "slack retry" for o in outcomes),
+        "posts": len(posts),
+        "duplicates": sum(max(0, replies[ts] - 1) for ts in stamps),
+        "missing": sum(replies[ts] == 0 for ts in stamps),
+        "unmatched": sum(c for ts, c in replies.items() if ts not in known),
+    }
+    memory = [
+        {"instance": i.name, "start_mb": s, "end_mb": e, "growth_mb": e - s, "growth_pct": (e - s) / s * 100}
+        for i, s, e in zip(pair, rss_start, rss_end)
+    ]
 
-    print(f"load: {args.requests:,} requests (+ Slack redeliveries) at concurrency {args.concurrency} over 2 "
-          f"instances sharing Redis, in {wall:.1f} s; server CPU {cpu_ms:.2f} ms a request (both instances)")
+    print(
+        f"load: {args.requests:,} requests (+ Slack redeliveries) at concurrency {args.concurrency} over 2 "
+        f"instances sharing Redis, in {wall:.1f} s; server CPU {cpu_ms:.2f} ms a request (both instances)"
+    )
     print(f"{'kind':<12}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}{'failed over':>12}")
     for kind, r in kinds.items():
-        print(f"{kind:<12}{r['requests']:>9,}{r['rps']:>8,.0f}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}{r['errors']:>7}"
-              f"{r['failed_over']:>12}")
+        print(
+            f"{kind:<12}{r['requests']:>9,}{r['rps']:>8,.0f}{r['p50_ms']:>8.1f}{r['p99_ms']:>8.1f}{r['errors']:>7}"
+            f"{r['failed_over']:>12}"
+        )
     statuses = Counter(o.status for o in outcomes if o.cls != "2xx")
     if statuses:
         print(f"  not 2xx, by status: {dict(statuses)}")
-    print(f"Slack: {slack['events']:,} events (warm-up included), {slack['redelivered']:,} redelivered to the other "
-          f"instance; {slack['posts']:,} chat.postMessage: duplicates {slack['duplicates']}, missing "
-          f"{slack['missing']}, matching no event {slack['unmatched']}")
+    print(
+        f"Slack: {slack['events']:,} events (warm-up included), {slack['redelivered']:,} redelivered to the other "
+        f"instance; {slack['posts']:,} chat.postMessage: duplicates {slack['duplicates']}, missing "
+        f"{slack['missing']}, matching no event {slack['unmatched']}"
+    )
     print(f"{'instance':<10}{'RSS start MB':>13}{'RSS end MB':>11}{'growth MB':>10}{'growth %':>9}")
     for m in memory:
-        print(f"{m['instance']:<10}{m['start_mb']:>13.1f}{m['end_mb']:>11.1f}{m['growth_mb']:>10.1f}"
-              f"{m['growth_pct']:>9.1f}")
+        print(
+            f"{m['instance']:<10}{m['start_mb']:>13.1f}{m['end_mb']:>11.1f}{m['growth_mb']:>10.1f}"
+            f"{m['growth_pct']:>9.1f}"
+        )
     flat = all(m["growth_mb"] < MAX_GROWTH_MB or m["growth_pct"] < MAX_GROWTH_PCT for m in memory)
     ok = kinds["all"]["errors"] == 0 and slack["duplicates"] == 0 and slack["missing"] == 0 and flat
-    print(f"targets: errors 0 (got {kinds['all']['errors']}), duplicate and missing Slack replies 0 (got "
-          f"{slack['duplicates']}, {slack['missing']}), RSS growth < {MAX_GROWTH_MB:.0f} MB or < "
-          f"{MAX_GROWTH_PCT:.0f}% per instance ({'yes' if flat else 'no'}): {'PASS' if ok else 'FAIL'}")
-    return {"requests": args.requests, "concurrency": args.concurrency, "wall_s": wall, "cpu_ms_per_req": cpu_ms,
-            "kinds": kinds, "slack": slack, "memory": memory, "pass": ok}, ok
+    print(
+        f"targets: errors 0 (got {kinds['all']['errors']}), duplicate and missing Slack replies 0 (got "
+        f"{slack['duplicates']}, {slack['missing']}), RSS growth < {MAX_GROWTH_MB:.0f} MB or < "
+        f"{MAX_GROWTH_PCT:.0f}% per instance ({'yes' if flat else 'no'}): {'PASS' if ok else 'FAIL'}"
+    )
+    return {
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "wall_s": wall,
+        "cpu_ms_per_req": cpu_ms,
+        "kinds": kinds,
+        "slack": slack,
+        "memory": memory,
+        "pass": ok,
+    }, ok
 
 
 # -- faults ---------------------------------------------------------------------------------------------
@@ -324,8 +403,9 @@ async def background(bal: Balancer, rate: float, tag: str, stop: asyncio.Event) 
 
 async def burst(bal: Balancer, n: int = 64) -> None:
     """``n`` questions at once from fresh senders: each instance's Redis pool grows to about ``n/2`` connections."""
-    await asyncio.gather(*(bal.post("burst", webhook(f"burst-{time.time_ns()}-{i}", "how long does botox last?"))
-                           for i in range(n)))
+    await asyncio.gather(
+        *(bal.post("burst", webhook(f"burst-{time.time_ns()}-{i}", "how long does botox last?")) for i in range(n))
+    )
 
 
 async def phase(bal: Balancer, rate: float, tag: str, script) -> tuple[dict, list[Outcome], object]:
@@ -340,18 +420,26 @@ async def phase(bal: Balancer, rate: float, tag: str, script) -> tuple[dict, lis
         stop.set()
         await task
     bounds, others = [*marks, ("", float("inf"))], [o for o in bal.log if o.kind != "flood"]
-    windows = {name: {"from_s": start, **tally([o for o in others if start <= o.at < end])}
-               for (name, start), (_, end) in zip(bounds, bounds[1:])}
+    windows = {
+        name: {"from_s": start, **tally([o for o in others if start <= o.at < end])}
+        for (name, start), (_, end) in zip(bounds, bounds[1:])
+    }
     return windows, bal.log, extra
 
 
 def print_windows(title: str, windows: dict) -> None:
     print(f"\n{title}")
-    print(f"{'window':<14}{'from s':>7}{'requests':>9}" + "".join(f"{c:>8}" for c in CLASSES)
-          + f"{'failed over':>12}{'p50 ms':>8}{'p99 ms':>8}")
+    print(
+        f"{'window':<14}{'from s':>7}{'requests':>9}"
+        + "".join(f"{c:>8}" for c in CLASSES)
+        + f"{'failed over':>12}{'p50 ms':>8}{'p99 ms':>8}"
+    )
     for name, w in windows.items():
-        print(f"{name:<14}{w['from_s']:>7.1f}{w['requests']:>9,}" + "".join(f"{w[c]:>8}" for c in CLASSES)
-              + f"{w['failed_over']:>12}{w['p50_ms']:>8.1f}{w['p99_ms']:>8.1f}")
+        print(
+            f"{name:<14}{w['from_s']:>7.1f}{w['requests']:>9,}"
+            + "".join(f"{w[c]:>8}" for c in CLASSES)
+            + f"{w['failed_over']:>12}{w['p50_ms']:>8.1f}{w['p99_ms']:>8.1f}"
+        )
 
 
 async def poll_ready(session, bal: Balancer, stop: asyncio.Event, polls: list) -> None:
@@ -362,7 +450,7 @@ async def poll_ready(session, bal: Balancer, stop: asyncio.Event, polls: list) -
             try:
                 async with session.get(inst.url + "/readyz", timeout=aiohttp.ClientTimeout(total=1)) as r:
                     polls.append((bal.now(), i, r.status, (await r.json(content_type=None)).get("degraded")))
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            except (TimeoutError, aiohttp.ClientError, ValueError):
                 polls.append((bal.now(), i, None, None))
         await asyncio.sleep(0.1)
 
@@ -391,8 +479,11 @@ async def redis_phase(bal, session, redis, rate) -> dict:
         return killed, back
 
     windows, log, (killed, back) = await phase(bal, rate, "redis", script)
-    print_windows(f"fault 1: Redis killed at {killed:.1f} s, started again (answering PING) at {back:.1f} s; "
-                  "64 questions at once at the start and 3 s after the restart", windows)
+    print_windows(
+        f"fault 1: Redis killed at {killed:.1f} s, started again (answering PING) at {back:.1f} s; "
+        "64 questions at once at the start and 3 s after the restart",
+        windows,
+    )
     ready = {}
     for i, inst in enumerate(bal.instances):
         mine = [(t, status, degraded) for t, j, status, degraded in polls if j == i]
@@ -400,14 +491,20 @@ async def redis_phase(bal, session, redis, rate) -> dict:
         up = next((t for t, _, d in mine if t >= back and d is False), None)
         again = sum(1 for (t, _, a), (_, _, b) in zip(mine, mine[1:]) if up and t >= up and a is False and b)
         after = sum(t2 - t for (t, _, d), (t2, _, _) in zip(mine, mine[1:]) if d and t >= back)
-        r = ready[inst.name] = {"polls": len(mine), "not_200": sum(s != 200 for _, s, _ in mine),
-                                "degraded_after_kill_s": None if down is None else down - killed,
-                                "not_degraded_after_restart_s": None if up is None else up - back,
-                                "degraded_again_times": again, "degraded_since_restart_s": after}
-        print(f"  /readyz {inst.name}: {r['polls']} polls, {r['not_200']} not 200; degraded "
-              + ("never" if down is None else f"{down - killed:.2f} s after the kill")
-              + ("; degraded until the end" if up is None else f"; not degraded {up - back:.2f} s after the restart")
-              + f", then degraded again {again} time(s): {after:.1f} s degraded in all since the restart")
+        r = ready[inst.name] = {
+            "polls": len(mine),
+            "not_200": sum(s != 200 for _, s, _ in mine),
+            "degraded_after_kill_s": None if down is None else down - killed,
+            "not_degraded_after_restart_s": None if up is None else up - back,
+            "degraded_again_times": again,
+            "degraded_since_restart_s": after,
+        }
+        print(
+            f"  /readyz {inst.name}: {r['polls']} polls, {r['not_200']} not 200; degraded "
+            + ("never" if down is None else f"{down - killed:.2f} s after the kill")
+            + ("; degraded until the end" if up is None else f"; not degraded {up - back:.2f} s after the restart")
+            + f", then degraded again {again} time(s): {after:.1f} s degraded in all since the restart"
+        )
     return {"windows": windows, "readyz": ready}
 
 
@@ -444,18 +541,30 @@ async def kill_phase(bal, session, rate, procs) -> dict:
         pick = await ask(session, bal.instances[second], sender, "1")
         expected = (offer.get("buttons") or [{}])[0].get("payload", "").lstrip("/") or None
         got = pick["custom"]["intent"]
-        checks.append({"asked_on": "ab"[first], "answered_on": "ab"[second], "offered": expected, "got": got,
-                       "shared": expected is not None and got == expected})
-        print(f"  choice offered by {'ab'[first]} ({expected}), '1' sent to {'ab'[second]}: got {got} -> "
-              + ("context shared" if checks[-1]["shared"] else "NOT shared" if expected else "no choice offered"))
+        checks.append(
+            {
+                "asked_on": "ab"[first],
+                "answered_on": "ab"[second],
+                "offered": expected,
+                "got": got,
+                "shared": expected is not None and got == expected,
+            }
+        )
+        print(
+            f"  choice offered by {'ab'[first]} ({expected}), '1' sent to {'ab'[second]}: got {got} -> "
+            + ("context shared" if checks[-1]["shared"] else "NOT shared" if expected else "no choice offered")
+        )
     return {"windows": windows, "restart_ready_s": ready_s, "shared_context": checks}
 
 
 async def stall(port: int, hold: float) -> dict:
     """Half a request (100 of 1,000 body bytes), then silence: when does the server answer or let go?"""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"POST {WEBHOOK} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: 1000\r\n\r\n".encode() + (b'{"sender": "slow", "message": "' + b"x" * 100)[:100])
+    writer.write(
+        f"POST {WEBHOOK} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: 1000\r\n\r\n".encode()
+        + (b'{"sender": "slow", "message": "' + b"x" * 100)[:100]
+    )
     await writer.drain()
     opened, status, answered, closed = time.perf_counter(), None, None, None
     try:
@@ -465,7 +574,7 @@ async def stall(port: int, hold: float) -> dict:
         while chunk:
             chunk = await asyncio.wait_for(reader.read(65536), max(0.01, opened + hold - time.perf_counter()))
         closed = time.perf_counter() - opened
-    except (asyncio.TimeoutError, OSError, ValueError, IndexError):
+    except (TimeoutError, OSError, ValueError, IndexError):
         pass
     finally:
         writer.close()
@@ -486,10 +595,14 @@ async def stall_phase(bal, rate, n: int = 50, hold: float = 15.0) -> dict:
     answered = sorted(s["answered_s"] for s in stalled if s["answered_s"] is not None)
     closed = sorted(s["closed_s"] for s in stalled if s["closed_s"] is not None)
     span = lambda xs: f"{xs[0]:.2f}-{xs[-1]:.2f} s after stalling" if xs else "never"  # noqa: E731
-    print(f"  stalled connections: status {dict(Counter(s['status'] for s in stalled))}, answered {span(answered)}; "
-          f"{len(closed)} of {n} closed by the server, {span(closed)}")
-    print(f"  the load's p99: {windows['before']['p99_ms']:.1f} ms before, {windows['stalled']['p99_ms']:.1f} ms "
-          f"while stalled")
+    print(
+        f"  stalled connections: status {dict(Counter(s['status'] for s in stalled))}, answered {span(answered)}; "
+        f"{len(closed)} of {n} closed by the server, {span(closed)}"
+    )
+    print(
+        f"  the load's p99: {windows['before']['p99_ms']:.1f} ms before, {windows['stalled']['p99_ms']:.1f} ms "
+        f"while stalled"
+    )
     return {"windows": windows, "stalled": stalled}
 
 
@@ -513,20 +626,35 @@ async def flood_phase(bal, rate, limit: int, n: int = 500, concurrency: int = 16
         return out, spent
 
     windows, _, (flood, (wall, cpu_bg, cpu_flood)) = await phase(bal, rate, "flood", script)
-    print_windows(f"fault 4: one sender sends {n} messages at concurrency {concurrency}, rate limit {limit}/min "
-                  "(windows: the other senders)", windows)
+    print_windows(
+        f"fault 4: one sender sends {n} messages at concurrency {concurrency}, rate limit {limit}/min "
+        "(windows: the other senders)",
+        windows,
+    )
     t = tally(flood)
     per = {inst.name: sum(o.instance == i and o.cls == "2xx" for o in flood) for i, inst in enumerate(bal.instances)}
-    print(f"  flood sender: {t['2xx']} got 200 ({', '.join(f'{k}: {v}' for k, v in per.items())}; limit {limit} "
-          f"shared), {t['429']} got 429, other {t['requests'] - t['2xx'] - t['429']}; p50 {t['p50_ms']:.1f} ms, "
-          f"p99 {t['p99_ms']:.1f} ms; the flood took {wall:.2f} s ({n / wall:,.0f} req/s)")
+    print(
+        f"  flood sender: {t['2xx']} got 200 ({', '.join(f'{k}: {v}' for k, v in per.items())}; limit {limit} "
+        f"shared), {t['429']} got 429, other {t['requests'] - t['2xx'] - t['429']}; p50 {t['p50_ms']:.1f} ms, "
+        f"p99 {t['p99_ms']:.1f} ms; the flood took {wall:.2f} s ({n / wall:,.0f} req/s)"
+    )
     # server CPU (both instances): a background answer, from the window before; a flood request, the rest
     answer_ms = cpu_bg * 1e3 / max(1, windows["before"]["requests"])
     flood_ms = (cpu_flood * 1e3 - answer_ms * windows["flood"]["requests"]) / n
-    print(f"  server CPU: {answer_ms:.2f} ms an answered question (before), about {flood_ms:.2f} ms a flood request "
-          f"(mostly 429s)")
-    return {"windows": windows, "flood": {**t, "2xx_per_instance": per, "wall_s": wall,
-                                          "cpu_ms_per_answer": answer_ms, "cpu_ms_per_flood_request": flood_ms}}
+    print(
+        f"  server CPU: {answer_ms:.2f} ms an answered question (before), about {flood_ms:.2f} ms a flood request "
+        f"(mostly 429s)"
+    )
+    return {
+        "windows": windows,
+        "flood": {
+            **t,
+            "2xx_per_instance": per,
+            "wall_s": wall,
+            "cpu_ms_per_answer": answer_ms,
+            "cpu_ms_per_flood_request": flood_ms,
+        },
+    }
 
 
 async def faults(args, session, redis, api_url, procs) -> tuple[dict, bool]:
@@ -535,8 +663,10 @@ async def faults(args, session, redis, api_url, procs) -> tuple[dict, bool]:
     extra = {}
     if "request_timeout_seconds" in Settings.model_fields:
         extra["BOTOX_BOT_REQUEST_TIMEOUT_SECONDS"] = "2"
-    print(f"faults: background {args.rate:.0f} webhook questions/s from fresh senders; request timeout "
-          + ("2 s" if extra else "not a setting of this bot"))
+    print(
+        f"faults: background {args.rate:.0f} webhook questions/s from fresh senders; request timeout "
+        + ("2 s" if extra else "not a setting of this bot")
+    )
     env, started = bot_env(redis, api_url, **extra), time.perf_counter()
     bal = Balancer(session, await start_pair(env, procs))
     print(f"pair ready in {time.perf_counter() - started:.2f} s")
@@ -558,8 +688,10 @@ async def faults(args, session, redis, api_url, procs) -> tuple[dict, bool]:
     report["flood"] = await flood_phase(bal, args.rate, args.flood_limit)
     bad = sum(o.cls in ("5xx", "gave up") for o in logs + bal.log)
     shared = all(c["shared"] for c in report["kill"]["shared_context"])
-    print(f"\nfaults: {bad} request(s) with a 5xx or lost; context shared after the restart: "
-          f"{'yes' if shared else 'NO'}: {'PASS' if bad == 0 else 'FAIL'}")
+    print(
+        f"\nfaults: {bad} request(s) with a 5xx or lost; context shared after the restart: "
+        f"{'yes' if shared else 'NO'}: {'PASS' if bad == 0 else 'FAIL'}"
+    )
     return {**report, "lost_or_5xx": bad, "pass": bad == 0}, bad == 0
 
 
@@ -574,8 +706,9 @@ async def main_async(args, procs: list) -> int:
     procs.append(redis)
     redis.start()
     try:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=512),
-                                         timeout=aiohttp.ClientTimeout(total=10)) as session:
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=512), timeout=aiohttp.ClientTimeout(total=10)
+        ) as session:
             if args.faults:
                 report, ok = await faults(args, session, redis, api_url, procs)
             else:

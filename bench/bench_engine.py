@@ -51,8 +51,7 @@ def engine_latency(engine: Engine, texts: list[str]) -> dict[str, float]:
 
     asyncio.run(run())  # warm up caches (typo corrections, numpy)
     times = asyncio.run(run())
-    return {"p50_ms": pct(times, 0.5) * 1e3, "p99_ms": pct(times, 0.99) * 1e3,
-            "mean_ms": statistics.fmean(times) * 1e3}
+    return {"p50_ms": pct(times, 0.5) * 1e3, "p99_ms": pct(times, 0.99) * 1e3, "mean_ms": statistics.fmean(times) * 1e3}
 
 
 def sklearn_pipeline(engine: Engine, texts: list[str]) -> dict[str, float]:
@@ -72,8 +71,14 @@ def sklearn_pipeline(engine: Engine, texts: list[str]) -> dict[str, float]:
 
 def cli(args: list[str], env: dict[str, str], stdin: str | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "botox_bot", *args], input=stdin, env=env, check=True, text=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "botox_bot", *args],
+        input=stdin,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -100,19 +105,25 @@ def main() -> None:
         "messages": args.n,
         "distinct_texts": len(set(texts)),
         "engine_answer": latency,
-        "classify": {"lines_per_second_excluding_startup": classify_rate,
-                     "lines_per_second_whole_command": args.n / classify_total,
-                     "startup_s": classify_start},
+        "classify": {
+            "lines_per_second_excluding_startup": classify_rate,
+            "lines_per_second_whole_command": args.n / classify_total,
+            "startup_s": classify_start,
+        },
         "plain_sklearn_predict_proba": plain,
         "classify_vs_plain": classify_rate / plain["per_second"],
         "ask_startup_s": {"warm_cache_median": statistics.median(warm), "no_cache_median": statistics.median(cold)},
     }
     print(json.dumps(result, indent=2))
     print(f"\nengine p50 {latency['p50_ms']:.3f} ms, p99 {latency['p99_ms']:.3f} ms (target p99 < 1 ms)")
-    print(f"classify {classify_rate:,.0f} lines/s vs plain pipeline {plain['per_second']:,.0f}/s: "
-          f"{result['classify_vs_plain']:.1f}x (target >= 5x)")
-    print(f"ask start-up {statistics.median(warm):.2f} s warm, {statistics.median(cold):.2f} s with no cache "
-          "(target < 1.5 s)")
+    print(
+        f"classify {classify_rate:,.0f} lines/s vs plain pipeline {plain['per_second']:,.0f}/s: "
+        f"{result['classify_vs_plain']:.1f}x (target >= 5x)"
+    )
+    print(
+        f"ask start-up {statistics.median(warm):.2f} s warm, {statistics.median(cold):.2f} s with no cache "
+        "(target < 1.5 s)"
+    )
 
 
 if __name__ == "__main__":

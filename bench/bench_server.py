@@ -62,8 +62,9 @@ class Server:
     def __init__(self, name: str, cmd: list[str], env: dict[str, str]):
         # a port picked here, not --port 0: the "listening" line that names the port is INFO, unseen at WARNING
         self.name, self.port, self.log_bytes, self.tail = name, free_port(), 0, b""
-        self.proc = subprocess.Popen([*cmd, str(self.port)], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [*cmd, str(self.port)], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         self.url = f"http://127.0.0.1:{self.port}"
         self.drain = threading.Thread(target=self._drain, daemon=True)
         self.drain.start()
@@ -117,6 +118,7 @@ async def load(url: str, bodies: list[bytes], concurrency: int, warmup: int) -> 
 
     headers = {"Content-Type": "application/json"}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
         async def run(count: int) -> tuple[list[float], int, float]:
             times: list[float] = []
             errors, next_i = 0, 0
@@ -130,7 +132,7 @@ async def load(url: str, bodies: list[bytes], concurrency: int, warmup: int) -> 
                         async with session.post(url + WEBHOOK, data=bodies[i % len(bodies)], headers=headers) as r:
                             await r.read()
                             errors += r.status != 200
-                    except (aiohttp.ClientError, asyncio.TimeoutError):
+                    except (TimeoutError, aiohttp.ClientError):
                         errors += 1
                     times.append(time.perf_counter() - start)
 
@@ -140,8 +142,12 @@ async def load(url: str, bodies: list[bytes], concurrency: int, warmup: int) -> 
 
         await run(warmup)
         times, errors, wall = await run(len(bodies))
-    return {"rps": len(bodies) / wall, "p50_ms": pct(times, 0.5) * 1e3, "p99_ms": pct(times, 0.99) * 1e3,
-            "errors": errors}
+    return {
+        "rps": len(bodies) / wall,
+        "p50_ms": pct(times, 0.5) * 1e3,
+        "p99_ms": pct(times, 0.99) * 1e3,
+        "errors": errors,
+    }
 
 
 def main() -> int:
@@ -151,8 +157,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=200, help="uncounted requests first (default 200)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating bare/bot rounds (default 3)")
     parser.add_argument("--with-logs", action="store_true", help="run the bot with INFO logs (a line a request)")
-    parser.add_argument("--unique", action="store_true",
-                        help="every message a different text, so the bot's cache of understood texts never hits")
+    parser.add_argument(
+        "--unique",
+        action="store_true",
+        help="every message a different text, so the bot's cache of understood texts never hits",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the numbers here")
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -166,8 +175,12 @@ def main() -> int:
     texts = (unique_messages if args.unique else messages)(args.requests)
     print(f"{len(set(texts)):,} distinct texts in {len(texts):,} messages")
     bodies = [json.dumps({"sender": f"bench-{i % 500}", "message": m}).encode() for i, m in enumerate(texts)]
-    env = {**os.environ, "BOTOX_BOT_RATE_LIMIT": "0", "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2",
-           "BOTOX_BOT_LOG_LEVEL": "INFO" if args.with_logs else "WARNING"}
+    env = {
+        **os.environ,
+        "BOTOX_BOT_RATE_LIMIT": "0",
+        "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2",
+        "BOTOX_BOT_LOG_LEVEL": "INFO" if args.with_logs else "WARNING",
+    }
     servers: list[Server] = []
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # killed like Ctrl-C: still stops its servers
     try:
@@ -190,26 +203,50 @@ def main() -> int:
         for server in servers:
             server.stop()
 
-    summary = {name: {"rps": statistics.median(r["rps"] for r in rs),
-                      "p50_ms": statistics.median(r["p50_ms"] for r in rs),
-                      "p99_ms": statistics.median(r["p99_ms"] for r in rs),
-                      "cpu_ms_per_req": statistics.median(r["cpu_ms_per_req"] for r in rs),
-                      "errors": sum(r["errors"] for r in rs)} for name, rs in rounds.items()}
+    summary = {
+        name: {
+            "rps": statistics.median(r["rps"] for r in rs),
+            "p50_ms": statistics.median(r["p50_ms"] for r in rs),
+            "p99_ms": statistics.median(r["p99_ms"] for r in rs),
+            "cpu_ms_per_req": statistics.median(r["cpu_ms_per_req"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+        }
+        for name, rs in rounds.items()
+    }
     ratio = summary["bot"]["rps"] / summary["bare"]["rps"]
     ok = ratio >= TARGET_RATIO and summary["bot"]["errors"] == 0 and summary["bare"]["errors"] == 0
     logs = "INFO logs" if args.with_logs else "logs at WARNING"
     print(f"median of {args.rounds} rounds (errors: total); bot with {logs} wrote {log_bytes:,} bytes of log")
-    print(f"{'target':<7}{'requests':>10}{'concurrency':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
-          f"{'srv CPU ms/req':>16}")
+    print(
+        f"{'target':<7}{'requests':>10}{'concurrency':>13}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        f"{'srv CPU ms/req':>16}"
+    )
     for name, s in summary.items():
-        print(f"{name:<7}{args.requests:>10}{args.concurrency:>13}{s['rps']:>10,.0f}{s['p50_ms']:>9.2f}"
-              f"{s['p99_ms']:>9.2f}{s['errors']:>8}{s['cpu_ms_per_req']:>16.3f}")
+        print(
+            f"{name:<7}{args.requests:>10}{args.concurrency:>13}{s['rps']:>10,.0f}{s['p50_ms']:>9.2f}"
+            f"{s['p99_ms']:>9.2f}{s['errors']:>8}{s['cpu_ms_per_req']:>16.3f}"
+        )
     print(f"bot/bare throughput {ratio:.2f} (target >= {TARGET_RATIO}, no errors): {'PASS' if ok else 'FAIL'}")
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "requests": args.requests, "concurrency": args.concurrency, "warmup": args.warmup,
-            "rounds": args.rounds, "with_logs": args.with_logs, "summary": "median", "targets": summary,
-            "per_round": rounds, "ratio": ratio, "target_ratio": TARGET_RATIO, "pass": ok}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "requests": args.requests,
+                    "concurrency": args.concurrency,
+                    "warmup": args.warmup,
+                    "rounds": args.rounds,
+                    "with_logs": args.with_logs,
+                    "summary": "median",
+                    "targets": summary,
+                    "per_round": rounds,
+                    "ratio": ratio,
+                    "target_ratio": TARGET_RATIO,
+                    "pass": ok,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     return 0 if ok else 1
 
 

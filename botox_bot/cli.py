@@ -26,8 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     _utf8_streams()
     try:
-        settings = load_settings(args.settings, content_dir=args.content,
-                                 host=getattr(args, "host", None), port=getattr(args, "port", None))
+        settings = load_settings(
+            args.settings, content_dir=args.content, host=getattr(args, "host", None), port=getattr(args, "port", None)
+        )
         return args.run(args, settings)
     except (SettingsError, ContentError) as exc:
         print(f"botox-bot: {exc}", file=sys.stderr)
@@ -92,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_evaluate)
 
     teams = sub.add_parser("teams-package", parents=[common], help="write the Teams app package (manifest, icons)")
-    teams.add_argument("--out", metavar="FILE", default="botox-bot-teams.zip", help="zip to write "
-                       "(default botox-bot-teams.zip)")
+    teams.add_argument(
+        "--out", metavar="FILE", default="botox-bot-teams.zip", help="zip to write (default botox-bot-teams.zip)"
+    )
     teams.add_argument("--app-version", help="the app's version, e.g. 1.0.1; raise it for each upload")
     teams.add_argument("--website-url", help="the clinic's https site (default: the booking link's site)")
     teams.add_argument("--privacy-url", help="privacy statement (default: the website)")
@@ -172,8 +174,13 @@ def _classify(args, settings: Settings) -> int:
     for line in sys.stdin:
         text = line.rstrip("\r\n")
         result = engine.understand(text)
-        record = {"text": text, "intent": result.intent, "confidence": round(result.confidence, 4),
-                  "emergency": result.intent == "emergency", "slots": result.slots}
+        record = {
+            "text": text,
+            "intent": result.intent,
+            "confidence": round(result.confidence, 4),
+            "emergency": result.intent == "emergency",
+            "slots": result.slots,
+        }
         batch.append(json.dumps(record, ensure_ascii=False))
         if len(batch) >= 512:
             out.write("\n".join(batch) + "\n")
@@ -188,8 +195,11 @@ def _train(args, settings: Settings) -> int:
     from botox_bot.core.classifier import cache_key
 
     engine = _engine(settings)
-    where = (f"cached in {settings.cache_dir}/intent-model-{cache_key(engine.content.digest)}.npz"
-             if settings.cache_dir else "not cached (no cache_dir)")
+    where = (
+        f"cached in {settings.cache_dir}/intent-model-{cache_key(engine.content.digest)}.npz"
+        if settings.cache_dir
+        else "not cached (no cache_dir)"
+    )
     print(f"model for {engine.content.root} ({len(engine.classifier.labels)} intents): {where}")
     return 0
 
@@ -202,8 +212,10 @@ def _check(args, settings: Settings) -> int:
     counts = ", ".join(f"{intent} {len(ex)}" for intent, ex in sorted(content.examples.items()))
     print(f"content OK: {root}")
     print(f"  intents: {counts}")
-    print(f"  responses: {len(content.responses)}; keyword slots: "
-          + ", ".join(f"{s} ({len(v)} values)" for s, v in sorted(content.keywords.items())))
+    print(
+        f"  responses: {len(content.responses)}; keyword slots: "
+        + ", ".join(f"{s} ({len(v)} values)" for s, v in sorted(content.keywords.items()))
+    )
     return 0
 
 
@@ -224,8 +236,12 @@ def _evaluate(args, settings: Settings) -> int:
         content = load_content(settings.content_dir or default_content_dir())
         texts, labels = content.training_data()
         no_cache = settings.model_copy(update={"cache_dir": None})
-        report = ev.cross_validate(texts, labels, folds=args.folds, predict_factory=lambda model: (
-            lambda t, e=Engine(content, model, no_cache): e.understand(t).intent))
+
+        def predictor(model):  # each fold's model behind a whole engine: the screen runs first, as in production
+            fold_engine = Engine(content, model, no_cache)
+            return lambda text: fold_engine.understand(text).intent
+
+        report = ev.cross_validate(texts, labels, folds=args.folds, predict_factory=predictor)
         title, name = f"{args.folds}-fold cross-validation over {content.root}/intents", "cross-validation"
     print(ev.format_report(report, title))
     if args.out:
@@ -241,7 +257,13 @@ def _evaluate(args, settings: Settings) -> int:
 def _teams_package(args, settings: Settings) -> int:
     from botox_bot.teams_package import write
 
-    path = write(Path(args.out), settings, version=args.app_version, website_url=args.website_url,
-                 privacy_url=args.privacy_url, terms_url=args.terms_url)
+    path = write(
+        Path(args.out),
+        settings,
+        version=args.app_version,
+        website_url=args.website_url,
+        privacy_url=args.privacy_url,
+        terms_url=args.terms_url,
+    )
     print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app) or the Developer Portal")
     return 0

@@ -37,8 +37,10 @@ class Report:
 
     def __post_init__(self) -> None:
         self.scored = [p if not self.collapse_other or p in CORE_INTENTS else OTHER for p in self.predicted]
-        self.gold = [s if self._ok(r, p) else min(r.acceptable, key=lambda a: (a == OTHER, a))
-                     for r, p, s in zip(self.rows, self.predicted, self.scored)]
+        self.gold = [
+            s if self._ok(r, p) else min(r.acceptable, key=lambda a: (a == OTHER, a))
+            for r, p, s in zip(self.rows, self.predicted, self.scored)
+        ]
 
     @staticmethod
     def _ok(row: Row, pred: str) -> bool:
@@ -54,10 +56,14 @@ class Report:
 
     def emergency_stats(self) -> dict[str, int]:
         only = [(r, p) for r, p in zip(self.rows, self.predicted) if r.acceptable == {"emergency"}]
-        false = [(r, p) for r, p in zip(self.rows, self.predicted)
-                 if p == "emergency" and "emergency" not in r.acceptable]
-        return {"emergency_only_rows": len(only), "emergency_only_caught": sum(p == "emergency" for _, p in only),
-                "false_emergencies": len(false)}
+        false = [
+            (r, p) for r, p in zip(self.rows, self.predicted) if p == "emergency" and "emergency" not in r.acceptable
+        ]
+        return {
+            "emergency_only_rows": len(only),
+            "emergency_only_caught": sum(p == "emergency" for _, p in only),
+            "false_emergencies": len(false),
+        }
 
     def as_dict(self) -> dict:
         from sklearn.metrics import classification_report, confusion_matrix
@@ -67,12 +73,16 @@ class Report:
             "accuracy": self.accuracy,
             "n": len(self.rows),
             **self.emergency_stats(),
-            "per_intent": classification_report(self.gold, self.scored, labels=labels, output_dict=True,
-                                                zero_division=0),
+            "per_intent": classification_report(
+                self.gold, self.scored, labels=labels, output_dict=True, zero_division=0
+            ),
             "labels": labels,
             "confusion_matrix": confusion_matrix(self.gold, self.scored, labels=labels).tolist(),
-            "misses": [{"id": r.id, "text": r.text, "acceptable": sorted(r.acceptable), "predicted": p}
-                       for r, p, ok in zip(self.rows, self.predicted, self.hits) if not ok],
+            "misses": [
+                {"id": r.id, "text": r.text, "acceptable": sorted(r.acceptable), "predicted": p}
+                for r, p, ok in zip(self.rows, self.predicted, self.hits)
+                if not ok
+            ],
         }
 
 
@@ -96,8 +106,9 @@ def score(rows: Sequence[Row], predict: Callable[[str], str]) -> Report:
     return Report(list(rows), [predict(r.text) for r in rows])
 
 
-def cross_validate(texts: Sequence[str], labels: Sequence[str], folds: int = 5, seed: int = 0,
-                   predict_factory: Callable | None = None) -> Report:
+def cross_validate(
+    texts: Sequence[str], labels: Sequence[str], folds: int = 5, seed: int = 0, predict_factory: Callable | None = None
+) -> Report:
     """Stratified k-fold over the training examples: each example is predicted by a model that never saw it."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -120,8 +131,9 @@ def format_report(report: Report, title: str) -> str:
     out.append(f"{'intent':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}")
     for label in data["labels"]:
         m = data["per_intent"][label]
-        out.append(f"{label:<18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1-score']:>10.3f}"
-                   f"{int(m['support']):>10}")
+        out.append(
+            f"{label:<18}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1-score']:>10.3f}{int(m['support']):>10}"
+        )
     out += ["", f"accuracy: {data['accuracy']:.3f}"]
     if data["emergency_only_rows"]:
         out.append(f"emergency-only rows caught: {data['emergency_only_caught']}/{data['emergency_only_rows']}")
@@ -129,8 +141,10 @@ def format_report(report: Report, title: str) -> str:
     out += ["", "confusion matrix (rows: expected, columns: predicted):", _matrix(data)]
     if data["misses"]:
         out += ["", f"misses ({len(data['misses'])}):"]
-        out += [f"  [{m['id']}] {m['text'][:90]!r}: predicted {m['predicted']}, "
-                f"acceptable {'|'.join(m['acceptable'])}" for m in data["misses"]]
+        out += [
+            f"  [{m['id']}] {m['text'][:90]!r}: predicted {m['predicted']}, acceptable {'|'.join(m['acceptable'])}"
+            for m in data["misses"]
+        ]
     return "\n".join(out)
 
 

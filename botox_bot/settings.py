@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
-                               YamlConfigSettingsSource)
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
 
 ENV_PREFIX = "BOTOX_BOT_"
 
@@ -29,8 +34,9 @@ def _default_cache_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", validate_default=True,
-                                      populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, populate_by_name=True
+    )
 
     content_dir: Path | None = Field(None, description="Folder with intents/ and responses/; default: shipped content.")
     clinic_name: str = Field("our clinic", description="Shown in replies, e.g. 'Riverside Dermatology'.")
@@ -82,16 +88,20 @@ class Settings(BaseSettings):
 
     # Microsoft Teams, in the Microsoft 365 Agents SDK's own configuration names
     teams_client_id: str | None = Field(
-        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"))
+        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID")
+    )
     teams_client_secret: SecretStr | None = Field(
-        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"))
+        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET")
+    )
     teams_tenant_id: str | None = Field(
-        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"))
+        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID")
+    )
     teams_allow_anonymous_unsafe: bool = Field(
         False, description="Local development only: accept Teams requests with no token (the Agents Playground)."
     )
     teams_jwks_url: str | None = Field(
-        None, pattern=r"^(https?://\S+)?$",
+        None,
+        pattern=r"^(https?://\S+)?$",
         description="Check Teams tokens against this key set instead of Microsoft's (tests, private clouds).",
     )
 
@@ -116,9 +126,21 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value.strip()
 
-    @field_validator("webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token",
-                     "slack_api_base_url", "staff_channel", "teams_client_id", "teams_client_secret",
-                     "teams_tenant_id", "twilio_auth_token", "public_url", "redis_url", mode="before")
+    @field_validator(
+        "webhook_secret",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_api_base_url",
+        "staff_channel",
+        "teams_client_id",
+        "teams_client_secret",
+        "teams_tenant_id",
+        "twilio_auth_token",
+        "public_url",
+        "redis_url",
+        mode="before",
+    )
     @classmethod
     def _empty_secret_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -163,8 +185,9 @@ class Settings(BaseSettings):
         return level
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if settings_cls.model_config.get("yaml_file"):
             sources.append(YamlConfigSettingsSource(settings_cls))

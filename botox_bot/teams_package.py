@@ -39,12 +39,21 @@ COMMANDS = (  # shown as suggestions in the compose box; a click sends the title
 Pixel = Callable[[float, float], tuple[int, int, int, int]]
 
 
-def build(settings: Settings, version: str | None = None, website_url: str | None = None,
-          privacy_url: str | None = None, terms_url: str | None = None) -> bytes:
+def build(
+    settings: Settings,
+    version: str | None = None,
+    website_url: str | None = None,
+    privacy_url: str | None = None,
+    terms_url: str | None = None,
+) -> bytes:
     """The zipped package; ``SettingsError`` names what is missing (the client id, a https website)."""
-    files = {"manifest.json": json.dumps(manifest(settings, version, website_url, privacy_url, terms_url),
-                                         indent=2, ensure_ascii=False).encode(),
-             "color.png": color_icon(), "outline.png": outline_icon()}
+    files = {
+        "manifest.json": json.dumps(
+            manifest(settings, version, website_url, privacy_url, terms_url), indent=2, ensure_ascii=False
+        ).encode(),
+        "color.png": color_icon(),
+        "outline.png": outline_icon(),
+    }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
@@ -58,16 +67,24 @@ def write(path: Path, settings: Settings, **options: Any) -> Path:
     return path
 
 
-def manifest(settings: Settings, version: str | None = None, website_url: str | None = None,
-             privacy_url: str | None = None, terms_url: str | None = None) -> dict[str, Any]:
+def manifest(
+    settings: Settings,
+    version: str | None = None,
+    website_url: str | None = None,
+    privacy_url: str | None = None,
+    terms_url: str | None = None,
+) -> dict[str, Any]:
     app_id = settings.teams_client_id
     if not app_id:
-        raise SettingsError(f"teams-package: set {CLIENT_ID_SETTING} to the client id of the bot's Entra app "
-                            "registration (see docs/teams.md)")
+        raise SettingsError(
+            f"teams-package: set {CLIENT_ID_SETTING} to the client id of the bot's Entra app "
+            "registration (see docs/teams.md)"
+        )
     website = website_url or _site(settings.booking_link) or _site(settings.public_url or "")
     if not website:
-        raise SettingsError("teams-package: give --website-url (the clinic's https site), "
-                            "or set BOTOX_BOT_BOOKING_LINK")
+        raise SettingsError(
+            "teams-package: give --website-url (the clinic's https site), or set BOTOX_BOT_BOOKING_LINK"
+        )
     urls = {"--website-url": website, "--privacy-url": privacy_url or website, "--terms-url": terms_url or website}
     for flag, url in urls.items():
         if not url.startswith("https://"):
@@ -79,27 +96,37 @@ def manifest(settings: Settings, version: str | None = None, website_url: str | 
         "manifestVersion": MANIFEST_VERSION,
         "version": version or __version__,
         "id": app_id,
-        "developer": {"name": clinic[:32], "websiteUrl": urls["--website-url"],
-                      "privacyUrl": urls["--privacy-url"], "termsOfUseUrl": urls["--terms-url"]},
-        "name": {"short": short if len(short) <= 30 else "Botox Q&A",
-                 "full": f"Botox questions, answered for {clinic}"[:100]},
+        "developer": {
+            "name": clinic[:32],
+            "websiteUrl": urls["--website-url"],
+            "privacyUrl": urls["--privacy-url"],
+            "termsOfUseUrl": urls["--terms-url"],
+        },
+        "name": {
+            "short": short if len(short) <= 30 else "Botox Q&A",
+            "full": f"Botox questions, answered for {clinic}"[:100],
+        },
         "description": {
             "short": "Answers common questions about Botox: how it works, how long it lasts, safety.",
-            "full": (f"Ask {clinic}'s assistant about Botox: how it works, how long it lasts, repeat treatments, "
-                     "medical uses, and safety and side effects. Chat with it directly, or mention it in a "
-                     "channel or group chat. It gives general information, not medical advice, and always "
-                     "suggests talking to your provider; it recognises warning signs and says when to get "
-                     "help at once.")[:4000],
+            "full": (
+                f"Ask {clinic}'s assistant about Botox: how it works, how long it lasts, repeat treatments, "
+                "medical uses, and safety and side effects. Chat with it directly, or mention it in a "
+                "channel or group chat. It gives general information, not medical advice, and always "
+                "suggests talking to your provider; it recognises warning signs and says when to get "
+                "help at once."
+            )[:4000],
         },
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
-        "bots": [{
-            "botId": app_id,
-            "scopes": SCOPES,
-            "supportsFiles": False,
-            "isNotificationOnly": False,
-            "commandLists": [{"scopes": SCOPES, "commands": [{"title": t, "description": d} for t, d in COMMANDS]}],
-        }],
+        "bots": [
+            {
+                "botId": app_id,
+                "scopes": SCOPES,
+                "supportsFiles": False,
+                "isNotificationOnly": False,
+                "commandLists": [{"scopes": SCOPES, "commands": [{"title": t, "description": d} for t, d in COMMANDS]}],
+            }
+        ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],
     }
@@ -138,8 +165,7 @@ def _bubble(u: float, v: float, inset: float = 0.0) -> bool:
 
 def png(width: int, height: int, pixel: Pixel) -> bytes:
     """An 8-bit RGBA PNG; ``pixel`` gets each pixel's centre and returns its colour."""
-    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x + 0.5, y + 0.5)) for x in range(width))
-                    for y in range(height))
+    rows = b"".join(b"\x00" + b"".join(bytes(pixel(x + 0.5, y + 0.5)) for x in range(width)) for y in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -25,8 +25,14 @@ def model_cache(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def settings(model_cache) -> Settings:
-    return Settings(cache_dir=model_cache, seed=1, clinic_name="Riverside Skin", clinic_phone="555-0100",
-                    booking_link="https://riverside.example/book", emergency_number="911")
+    return Settings(
+        cache_dir=model_cache,
+        seed=1,
+        clinic_name="Riverside Skin",
+        clinic_phone="555-0100",
+        booking_link="https://riverside.example/book",
+        emergency_number="911",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -53,13 +59,22 @@ def content_copy(tmp_path) -> Path:
 def run_cli(model_cache, tmp_path):
     """Run the real command in a subprocess, as a user would."""
 
-    def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
         full_env["BOTOX_BOT_CACHE_DIR"] = str(model_cache)
         full_env.update(env or {})
-        return subprocess.run([sys.executable, "-m", "botox_bot", *args], input=stdin, capture_output=True,
-                              text=True, encoding="utf-8", env=full_env, cwd=tmp_path, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "botox_bot", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=full_env,
+            cwd=tmp_path,
+            timeout=timeout,
+        )
 
     return run
 

@@ -31,8 +31,15 @@ BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 STAFF_USER = "U0STAFF"
 
-AUTH_TEST = {"ok": True, "url": "https://clinic.slack.com/", "team": "Clinic", "user": "botox",
-             "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+AUTH_TEST = {
+    "ok": True,
+    "url": "https://clinic.slack.com/",
+    "team": "Clinic",
+    "user": "botox",
+    "team_id": TEAM_ID,
+    "user_id": BOT_USER_ID,
+    "bot_id": BOT_ID,
+}
 
 _counter = itertools.count(1)
 _BASE = int(time.time())
@@ -117,13 +124,19 @@ class SlackWebAPIMock:
 
     async def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[dict[str, Any]]:
         """Poll until ``count`` calls of ``method`` arrived (the bot answers events after acking them)."""
-        await _poll(lambda: len(self.calls(method)) >= count, timeout,
-                    lambda: f"expected {count} {method} call(s) in {timeout}s; got {self.recorded}")
+        await _poll(
+            lambda: len(self.calls(method)) >= count,
+            timeout,
+            lambda: f"expected {count} {method} call(s) in {timeout}s; got {self.recorded}",
+        )
         return self.calls(method)
 
     async def wait_for_response(self, id: str, count: int = 1, timeout: float = 5) -> list[dict[str, Any]]:
-        await _poll(lambda: len(self.responses_to(id)) >= count, timeout,
-                    lambda: f"expected {count} post(s) to response_url {id} in {timeout}s; got {self.responses}")
+        await _poll(
+            lambda: len(self.responses_to(id)) >= count,
+            timeout,
+            lambda: f"expected {count} post(s) to response_url {id} in {timeout}s; got {self.responses}",
+        )
         return self.responses_to(id)
 
     # handlers
@@ -154,8 +167,16 @@ class SlackWebAPIMock:
             return AUTH_TEST
         if method == "chat.postMessage":
             ts = next_ts()
-            message = {"type": "message", "subtype": "bot_message", "text": params.get("text", ""),
-                       "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID, "ts": ts}
+            message = {
+                "type": "message",
+                "subtype": "bot_message",
+                "text": params.get("text", ""),
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "app_id": APP_ID,
+                "team": TEAM_ID,
+                "ts": ts,
+            }
             for key in ("blocks", "thread_ts"):
                 if key in params:
                     message[key] = params[key]
@@ -215,13 +236,18 @@ class SocketModeMock:
         await ws.prepare(request)
         self.connections += 1
         self._sockets.append(ws)
-        await ws.send_json({
-            "type": "hello",
-            "num_connections": 1,
-            "debug_info": {"host": "applink-mock-127.0.0.1", "build_number": 1,
-                           "approximate_connection_time": 18060},
-            "connection_info": {"app_id": self.app_id},
-        })
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {
+                    "host": "applink-mock-127.0.0.1",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -241,16 +267,23 @@ class SocketModeMock:
         """Send ``payload`` in an envelope as Slack does; returns its ``envelope_id``."""
         await self.wait_connected()
         envelope_id = str(uuid.uuid4())
-        envelope: dict[str, Any] = {"envelope_id": envelope_id, "payload": payload, "type": type,
-                                    "accepts_response_payload": type != "events_api"}
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "payload": payload,
+            "type": type,
+            "accepts_response_payload": type != "events_api",
+        }
         if type == "events_api":
             envelope.update(retry_attempt=0, retry_reason="")
         await self._sockets[-1].send_json(envelope)
         return envelope_id
 
     async def wait_ack(self, envelope_id: str, timeout: float = 5) -> dict[str, Any]:
-        await _poll(lambda: envelope_id in self.acks, timeout,
-                    lambda: f"envelope {envelope_id} not acked in {timeout}s; received {self.received}")
+        await _poll(
+            lambda: envelope_id in self.acks,
+            timeout,
+            lambda: f"envelope {envelope_id} not acked in {timeout}s; received {self.received}",
+        )
         return self.acks[envelope_id]
 
 
@@ -259,8 +292,9 @@ def url_verification(challenge: str) -> dict[str, Any]:
     return {"token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "challenge": challenge, "type": "url_verification"}
 
 
-def event_callback(event: dict[str, Any], event_id: str | None = None, team_id: str = TEAM_ID,
-                   api_app_id: str = APP_ID) -> dict[str, Any]:
+def event_callback(
+    event: dict[str, Any], event_id: str | None = None, team_id: str = TEAM_ID, api_app_id: str = APP_ID
+) -> dict[str, Any]:
     """The Events API wrapper around one event."""
     return {
         "token": "XXYYZZ",
@@ -270,8 +304,15 @@ def event_callback(event: dict[str, Any], event_id: str | None = None, team_id: 
         "type": "event_callback",
         "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
         "event_time": int(time.time()),
-        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": BOT_USER_ID,
-                            "is_bot": True, "is_enterprise_install": False}],
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
         "is_ext_shared_channel": False,
         "event_context": f"4-{uuid.uuid4().hex}",
     }
@@ -285,13 +326,15 @@ def _message_fields(text: str, user: str, channel: str, ts: str | None, thread_t
     return event
 
 
-def app_mention(text: str, user: str = STAFF_USER, channel: str = "C0FRONT", ts: str | None = None,
-                thread_ts: str | None = None) -> dict[str, Any]:
+def app_mention(
+    text: str, user: str = STAFF_USER, channel: str = "C0FRONT", ts: str | None = None, thread_ts: str | None = None
+) -> dict[str, Any]:
     return {"type": "app_mention", **_message_fields(text, user, channel, ts, thread_ts)}
 
 
-def channel_message(text: str, channel: str = "C0FRONT", ts: str | None = None, thread_ts: str | None = None,
-                    user: str = STAFF_USER) -> dict[str, Any]:
+def channel_message(
+    text: str, channel: str = "C0FRONT", ts: str | None = None, thread_ts: str | None = None, user: str = STAFF_USER
+) -> dict[str, Any]:
     return {"type": "message", **_message_fields(text, user, channel, ts, thread_ts), "channel_type": "channel"}
 
 
@@ -299,32 +342,65 @@ def dm(text: str, user: str = STAFF_USER, channel: str = "D0DM", ts: str | None 
     return {"type": "message", **_message_fields(text, user, channel, ts, None), "channel_type": "im"}
 
 
-def bot_message(text: str, channel: str = "C0FRONT", bot_id: str = "B0OTHER", ts: str | None = None,
-                thread_ts: str | None = None, channel_type: str = "channel") -> dict[str, Any]:
+def bot_message(
+    text: str,
+    channel: str = "C0FRONT",
+    bot_id: str = "B0OTHER",
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
+) -> dict[str, Any]:
     """Posted by an integration: a ``bot_id``, subtype ``bot_message``, no ``user``."""
     ts = ts or next_ts()
-    event = {"type": "message", "subtype": "bot_message", "ts": ts, "text": text, "bot_id": bot_id,
-             "username": "reminders", "icons": {}, "channel": channel, "event_ts": ts, "channel_type": channel_type}
+    event = {
+        "type": "message",
+        "subtype": "bot_message",
+        "ts": ts,
+        "text": text,
+        "bot_id": bot_id,
+        "username": "reminders",
+        "icons": {},
+        "channel": channel,
+        "event_ts": ts,
+        "channel_type": channel_type,
+    }
     if thread_ts:
         event["thread_ts"] = thread_ts
     return event
 
 
-def edited_message(text: str, previous_text: str = "", user: str = STAFF_USER, channel: str = "D0DM",
-                   channel_type: str = "im", original_ts: str | None = None) -> dict[str, Any]:
+def edited_message(
+    text: str,
+    previous_text: str = "",
+    user: str = STAFF_USER,
+    channel: str = "D0DM",
+    channel_type: str = "im",
+    original_ts: str | None = None,
+) -> dict[str, Any]:
     """A ``message_changed`` event: the edited message nested under ``message``."""
     original_ts, edit_ts = original_ts or next_ts(), next_ts()
     return {
-        "type": "message", "subtype": "message_changed", "hidden": True, "channel": channel,
-        "ts": edit_ts, "event_ts": edit_ts, "channel_type": channel_type,
-        "message": {"type": "message", "user": user, "text": text, "ts": original_ts,
-                    "edited": {"user": user, "ts": edit_ts}},
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": channel,
+        "ts": edit_ts,
+        "event_ts": edit_ts,
+        "channel_type": channel_type,
+        "message": {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": original_ts,
+            "edited": {"user": user, "ts": edit_ts},
+        },
         "previous_message": {"type": "message", "user": user, "text": previous_text, "ts": original_ts},
     }
 
 
-def slash_command(text: str, response_url: str, command: str = "/botox", user_id: str = STAFF_USER,
-                  channel_id: str = "C0FRONT") -> dict[str, str]:
+def slash_command(
+    text: str, response_url: str, command: str = "/botox", user_id: str = STAFF_USER, channel_id: str = "C0FRONT"
+) -> dict[str, str]:
     """The form fields Slack posts for a slash command (application/x-www-form-urlencoded)."""
     return {
         "token": "gIkuvaNzQIHg97ATvDxqgjtO",
@@ -343,10 +419,18 @@ def slash_command(text: str, response_url: str, command: str = "/botox", user_id
     }
 
 
-def block_actions(action_id: str, value: str, response_url: str, channel: str, message_ts: str,
-                  thread_ts: str | None = None, container_is_ephemeral: bool = False,
-                  message_blocks: list[dict[str, Any]] | None = None, message_text: str = "",
-                  user: str = STAFF_USER) -> dict[str, Any]:
+def block_actions(
+    action_id: str,
+    value: str,
+    response_url: str,
+    channel: str,
+    message_ts: str,
+    thread_ts: str | None = None,
+    container_is_ephemeral: bool = False,
+    message_blocks: list[dict[str, Any]] | None = None,
+    message_text: str = "",
+    user: str = STAFF_USER,
+) -> dict[str, Any]:
     """A button click: form-encode as ``payload=<this as JSON>``.
 
     Not confirmed by Slack's docs, which give the fields but no full example for a Block Kit message: the
@@ -354,11 +438,23 @@ def block_actions(action_id: str, value: str, response_url: str, channel: str, m
     ``"message"`` here. ``thread_ts`` in ``container`` and ``message`` for a click inside a thread follows payloads
     seen in other projects' code.
     """
-    container: dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel,
-                                 "is_ephemeral": container_is_ephemeral}
-    message: dict[str, Any] = {"type": "message", "subtype": "bot_message", "text": message_text,
-                               "user": BOT_USER_ID, "bot_id": BOT_ID, "app_id": APP_ID, "team": TEAM_ID,
-                               "ts": message_ts, "blocks": message_blocks or []}
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": message_ts,
+        "channel_id": channel,
+        "is_ephemeral": container_is_ephemeral,
+    }
+    message: dict[str, Any] = {
+        "type": "message",
+        "subtype": "bot_message",
+        "text": message_text,
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "ts": message_ts,
+        "blocks": message_blocks or [],
+    }
     if thread_ts:
         container["thread_ts"] = thread_ts
         message["thread_ts"] = thread_ts
@@ -376,9 +472,16 @@ def block_actions(action_id: str, value: str, response_url: str, channel: str, m
         "message": message,
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [{"action_id": action_id, "block_id": "botox_actions", "type": "button", "value": value,
-                     "text": {"type": "plain_text", "text": value, "emoji": True},
-                     "action_ts": f"{time.time():.6f}"}],
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "botox_actions",
+                "type": "button",
+                "value": value,
+                "text": {"type": "plain_text", "text": value, "emoji": True},
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
     }
 
 
@@ -386,5 +489,4 @@ def signed_headers(secret: str, body: bytes, content_type: str, timestamp: int |
     """Slack's request signature (v0, HMAC-SHA256 over ``v0:<timestamp>:<body>``) and the content type."""
     timestamp = int(time.time()) if timestamp is None else timestamp
     signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
-    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
-            "Content-Type": content_type}
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature, "Content-Type": content_type}

@@ -24,7 +24,7 @@ import asyncio
 import itertools
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -93,8 +93,14 @@ class KeySet:
     def token(self, service_url: str, **overrides: Any) -> str:
         """A token as the Bot Connector sends it; ``overrides`` change claims (``None`` removes one)."""
         now = int(time.time())
-        claims: dict[str, Any] = {"serviceurl": service_url, "nbf": now - 5, "exp": now + 3600, "iat": now - 5,
-                                  "iss": ISSUER, "aud": CLIENT_ID}
+        claims: dict[str, Any] = {
+            "serviceurl": service_url,
+            "nbf": now - 5,
+            "exp": now + 3600,
+            "iat": now - 5,
+            "iss": ISSUER,
+            "aud": CLIENT_ID,
+        }
         claims.update(overrides)
         claims = {k: v for k, v in claims.items() if v is not None}
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, "typ": "JWT"})
@@ -142,10 +148,14 @@ class ConnectorMock(_Server):
     async def _post(self, request: web.Request) -> web.Response:
         if self.fail:
             return web.json_response({"error": {"code": "ServiceError", "message": "down"}}, status=500)
-        self.calls.append({"conversation": request.match_info["conversation"],
-                           "reply_to": request.match_info.get("activity"),
-                           "activity": await request.json(),
-                           "authorization": request.headers.get("Authorization")})
+        self.calls.append(
+            {
+                "conversation": request.match_info["conversation"],
+                "reply_to": request.match_info.get("activity"),
+                "activity": await request.json(),
+                "authorization": request.headers.get("Authorization"),
+            }
+        )
         return web.json_response({"id": next_id()}, status=201)
 
     async def wait_for(self, count: int = 1, timeout: float = 5) -> list[dict[str, Any]]:
@@ -190,11 +200,12 @@ class TokenProviderMock:
 
 # -- activities ------------------------------------------------------------------------------------
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _common(type: str, service_url: str, conversation: dict[str, Any], channel_data: dict[str, Any],
-            **extra: Any) -> dict[str, Any]:
+def _common(
+    type: str, service_url: str, conversation: dict[str, Any], channel_data: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     return {
         "type": type,
         "id": next_id(),
@@ -213,8 +224,7 @@ def _common(type: str, service_url: str, conversation: dict[str, Any], channel_d
 
 
 def _client_info() -> dict[str, Any]:
-    return {"locale": "en-US", "country": "US", "platform": "Web", "timezone": "America/New_York",
-            "type": "clientInfo"}
+    return {"locale": "en-US", "country": "US", "platform": "Web", "timezone": "America/New_York", "type": "clientInfo"}
 
 
 def personal_conversation() -> dict[str, Any]:
@@ -223,8 +233,13 @@ def personal_conversation() -> dict[str, Any]:
 
 def channel_conversation(thread: str | None = None) -> dict[str, Any]:
     """A channel thread: Teams puts the thread's root message id in the conversation id."""
-    return {"isGroup": True, "conversationType": "channel", "tenantId": TENANT_ID,
-            "id": f"{CHANNEL};messageid={thread or next_id()}", "name": "Front desk"}
+    return {
+        "isGroup": True,
+        "conversationType": "channel",
+        "tenantId": TENANT_ID,
+        "id": f"{CHANNEL};messageid={thread or next_id()}",
+        "name": "Front desk",
+    }
 
 
 def group_chat_conversation() -> dict[str, Any]:
@@ -234,13 +249,18 @@ def group_chat_conversation() -> dict[str, Any]:
 def channel_data(conversation: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {"tenant": {"id": TENANT_ID}}
     if conversation["conversationType"] == "channel":
-        data.update(teamsChannelId=CHANNEL, teamsTeamId=TEAM, channel={"id": CHANNEL},
-                    team={"id": TEAM, "name": "Riverside Skin"})
+        data.update(
+            teamsChannelId=CHANNEL,
+            teamsTeamId=TEAM,
+            channel={"id": CHANNEL},
+            team={"id": TEAM, "name": "Riverside Skin"},
+        )
     return data
 
 
-def message(text: str, service_url: str, conversation: dict[str, Any] | None = None,
-            mention: bool = False, value: Any = None) -> dict[str, Any]:
+def message(
+    text: str, service_url: str, conversation: dict[str, Any] | None = None, mention: bool = False, value: Any = None
+) -> dict[str, Any]:
     """A message; ``mention`` puts ``<at>Botox Bot</at> `` in front with its mention entity."""
     conversation = conversation or personal_conversation()
     entities = [_client_info()]
@@ -248,15 +268,24 @@ def message(text: str, service_url: str, conversation: dict[str, Any] | None = N
         at = f"<at>{BOT_NAME}</at>"
         text = f"{at} {text}"
         entities.insert(0, {"type": "mention", "mentioned": {"id": BOT_ID, "name": BOT_NAME}, "text": at})
-    activity = _common("message", service_url, conversation, channel_data(conversation),
-                       text=text, textFormat="plain", attachments=[], entities=entities)
+    activity = _common(
+        "message",
+        service_url,
+        conversation,
+        channel_data(conversation),
+        text=text,
+        textFormat="plain",
+        attachments=[],
+        entities=entities,
+    )
     if value is not None:
         activity["value"] = value
     return activity
 
 
-def card_click(data: dict[str, Any], title: str, service_url: str, card_id: str,
-               conversation: dict[str, Any] | None = None) -> dict[str, Any]:
+def card_click(
+    data: dict[str, Any], title: str, service_url: str, card_id: str, conversation: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """An ``Action.Submit`` click with ``msteams`` ``messageBack``: text is its ``text``, value is its data."""
     activity = message(title, service_url, conversation, value=data)
     activity["replyToId"] = card_id
@@ -277,8 +306,13 @@ def member_added(service_url: str) -> dict[str, Any]:
     """A person (not the bot) joined the team."""
     data = {**channel_data(channel_conversation()), "eventType": "teamMemberAdded"}
     conversation = {**channel_conversation(), "id": CHANNEL}
-    return _common("conversationUpdate", service_url, conversation, data,
-                   membersAdded=[{"id": "29:1NewPersonId", "aadObjectId": str(uuid.uuid4())}])
+    return _common(
+        "conversationUpdate",
+        service_url,
+        conversation,
+        data,
+        membersAdded=[{"id": "29:1NewPersonId", "aadObjectId": str(uuid.uuid4())}],
+    )
 
 
 def other_activities(service_url: str) -> list[dict[str, Any]]:
@@ -287,12 +321,31 @@ def other_activities(service_url: str) -> list[dict[str, Any]]:
     channel = channel_conversation()
     return [
         _common("typing", service_url, personal, channel_data(personal)),
-        _common("messageReaction", service_url, channel, channel_data(channel),
-                reactionsAdded=[{"type": "like"}], replyToId=next_id()),
+        _common(
+            "messageReaction",
+            service_url,
+            channel,
+            channel_data(channel),
+            reactionsAdded=[{"type": "like"}],
+            replyToId=next_id(),
+        ),
         _common("installationUpdate", service_url, personal, channel_data(personal), action="add"),
-        _common("messageUpdate", service_url, channel, {**channel_data(channel), "eventType": "editMessage"},
-                text="edited text", textFormat="plain"),
-        _common("conversationUpdate", service_url, {**channel, "id": CHANNEL},
-                {**channel_data(channel), "eventType": "channelRenamed",
-                 "channel": {"id": CHANNEL, "name": "Front desk (new)"}}),
+        _common(
+            "messageUpdate",
+            service_url,
+            channel,
+            {**channel_data(channel), "eventType": "editMessage"},
+            text="edited text",
+            textFormat="plain",
+        ),
+        _common(
+            "conversationUpdate",
+            service_url,
+            {**channel, "id": CHANNEL},
+            {
+                **channel_data(channel),
+                "eventType": "channelRenamed",
+                "channel": {"id": CHANNEL, "name": "Front desk (new)"},
+            },
+        ),
     ]

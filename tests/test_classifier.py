@@ -13,8 +13,15 @@ from botox_bot.core.classifier import DEFAULT_C, IntentClassifier, cache_key, lo
 from botox_bot.core.text import features
 from botox_bot.evaluate import cross_validate
 
-PROBES = ["how long does botox last", "is it safe while breastfeeding", "wat is botox made of lol",
-          "", "🙂", "botox botox botox", "Can Dysport help my migraines??"]
+PROBES = [
+    "how long does botox last",
+    "is it safe while breastfeeding",
+    "wat is botox made of lol",
+    "",
+    "🙂",
+    "botox botox botox",
+    "Can Dysport help my migraines??",
+]
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +31,10 @@ def data(engine):
 
 def test_fast_scores_equal_scikit_learn_predict_proba(data):
     texts, labels = data
-    pipe = make_pipeline(TfidfVectorizer(analyzer=features, sublinear_tf=True),
-                         LogisticRegression(C=DEFAULT_C, solver="saga", max_iter=5000, class_weight="balanced",
-                                            random_state=0))
+    pipe = make_pipeline(
+        TfidfVectorizer(analyzer=features, sublinear_tf=True),
+        LogisticRegression(C=DEFAULT_C, solver="saga", max_iter=5000, class_weight="balanced", random_state=0),
+    )
     pipe.fit(texts, labels)
     fast = IntentClassifier.train(texts, labels)
     assert fast.labels == list(pipe.classes_)

@@ -33,8 +33,14 @@ def test_ask_emergency_is_marked(run_cli):
 
 
 def test_classify_streams_json_lines_in_order(run_cli):
-    lines = ["how long does botox last", "", "I have double vision since my injection", "🙂", "x" * 10_000,
-             "can i talk to a person"] * 50
+    lines = [
+        "how long does botox last",
+        "",
+        "I have double vision since my injection",
+        "🙂",
+        "x" * 10_000,
+        "can i talk to a person",
+    ] * 50
     result = run_cli("classify", stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
@@ -47,8 +53,13 @@ def test_classify_tolerates_invalid_utf8(run_cli, tmp_path):
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "botox_bot", "classify"], input=b"\xff\xfe bad bytes\nhi\n",
-                          capture_output=True, env=_env(run_cli), timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "botox_bot", "classify"],
+        input=b"\xff\xfe bad bytes\nhi\n",
+        capture_output=True,
+        env=_env(run_cli),
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.decode().splitlines()) == 2
 
@@ -137,9 +148,13 @@ def test_console_script_and_train(run_cli, tmp_path):
     result = run_cli("train", env={"BOTOX_BOT_CACHE_DIR": str(cache)})
     assert result.returncode == 0, result.stderr
     assert list(cache.glob("intent-model-*.npz"))
-    proc = subprocess.run([str(script) if script.exists() else "botox-bot", "ask", "hello"],
-                          capture_output=True, text=True, env={**_env(run_cli), "BOTOX_BOT_CACHE_DIR": str(cache)},
-                          timeout=60)
+    proc = subprocess.run(
+        [str(script) if script.exists() else "botox-bot", "ask", "hello"],
+        capture_output=True,
+        text=True,
+        env={**_env(run_cli), "BOTOX_BOT_CACHE_DIR": str(cache)},
+        timeout=60,
+    )
     assert proc.returncode == 0 and "provider" in proc.stdout
 
 

@@ -70,8 +70,10 @@ def test_example_line_without_dash_names_its_line(content_copy):
 
 def test_example_under_two_intents_names_both_places(content_copy):
     path = content_copy / "intents" / "dup.yml"
-    path.write_text('version: "3.1"\nnlu:\n- intent: thanks\n  examples: |\n    - How long does it last?\n'
-                    '- intent: duration\n  examples: |\n    - how long does it LAST\n')
+    path.write_text(
+        'version: "3.1"\nnlu:\n- intent: thanks\n  examples: |\n    - How long does it last?\n'
+        "- intent: duration\n  examples: |\n    - how long does it LAST\n"
+    )
     message = _problems(content_copy)
     assert "dup.yml:8" in message and "dup.yml:5" in message
     assert "listed under duration and under thanks" in message
@@ -86,8 +88,14 @@ def test_intent_without_response_is_an_error(content_copy):
 def test_unknown_placeholder_names_file_and_line(content_copy):
     path = content_copy / "responses" / "topics.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("utter_duration:\n", "utter_duration:\n  - text: Call {clinic_fone}\n"
-                                 "    sources: [https://example.org/x]\n", 1), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "utter_duration:\n",
+            "utter_duration:\n  - text: Call {clinic_fone}\n    sources: [https://example.org/x]\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     line = _line_of(path, "{clinic_fone}")
     message = _problems(content_copy)
     assert f"topics.yml:{line}:" in message and "unknown placeholder {clinic_fone}" in message
@@ -104,15 +112,16 @@ def test_response_without_intent_and_missing_sources_are_errors(content_copy):
 def test_fact_reply_without_sources_is_an_error(content_copy):
     path = content_copy / "responses" / "topics.yml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("utter_safety:\n", "utter_safety:\n  - text: It is very safe.\n", 1),
-                    encoding="utf-8")
+    path.write_text(text.replace("utter_safety:\n", "utter_safety:\n  - text: It is very safe.\n", 1), encoding="utf-8")
     assert "utter_safety variation 1 states facts but lists no sources" in _problems(content_copy)
 
 
 def test_condition_on_unknown_slot_value_is_an_error(content_copy):
     path = content_copy / "responses" / "more.yml"
-    path.write_text('version: "3.1"\nresponses:\n  utter_thanks:\n  - text: x\n    condition:\n'
-                    '    - type: slot\n      name: use\n      value: knees\n')
+    path.write_text(
+        'version: "3.1"\nresponses:\n  utter_thanks:\n  - text: x\n    condition:\n'
+        "    - type: slot\n      name: use\n      value: knees\n"
+    )
     message = _problems(content_copy)
     assert "utter_thanks is also defined" in message
     path.write_text('version: "3.1"\nresponses:\n  utter_greet_two:\n  - text: x\n')
@@ -128,8 +137,7 @@ def test_condition_value_must_exist(content_copy):
 
 def test_bad_version_and_missing_folder(content_copy, tmp_path):
     path = content_copy / "intents" / "chitchat.yml"
-    path.write_text(path.read_text(encoding="utf-8").replace('version: "3.1"', "version: 3.1", 1),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace('version: "3.1"', "version: 3.1", 1), encoding="utf-8")
     message = _problems(content_copy)
     assert "chitchat.yml:1: version" in message
     assert "folder not found" in _problems(tmp_path / "nowhere")
@@ -147,8 +155,11 @@ def test_response_needs_a_fallback_variation(content_copy):
     path = content_copy / "responses" / "more.yml"
     path.write_text('version: "3.1"\nresponses:\n  utter_choose:\n  - text: x\n    channel: sms\n')
     (content_copy / "responses" / "general.yml").write_text(
-        (content_copy / "responses" / "general.yml").read_text(encoding="utf-8").replace(
-            "utter_choose:", "utter_choose_old:", 1), encoding="utf-8")
+        (content_copy / "responses" / "general.yml")
+        .read_text(encoding="utf-8")
+        .replace("utter_choose:", "utter_choose_old:", 1),
+        encoding="utf-8",
+    )
     assert "utter_choose needs one variation without condition or channel" in _problems(content_copy)
 
 

@@ -140,11 +140,27 @@ async def test_low_confidence_is_out_of_scope_with_a_helpful_reply(fresh_engine)
     assert "how long" in reply.answer.lower() or "side effects" in reply.answer.lower()
 
 
-@pytest.mark.parametrize("text", [
-    "", "   ", "\n\t", "a" * 10_000, "🙂🙂 botox? 💉", "ボトックスはどのくらい持続しますか", "¿cuánto dura el bótox?",
-    "\x00\x07\x1b[31mhi", "\ud800", "/", "/unknown_intent", '/duration{"use":', "{}", "1", "99",
-    "how long does botox last " * 400,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "\n\t",
+        "a" * 10_000,
+        "🙂🙂 botox? 💉",
+        "ボトックスはどのくらい持続しますか",
+        "¿cuánto dura el bótox?",
+        "\x00\x07\x1b[31mhi",
+        "\ud800",
+        "/",
+        "/unknown_intent",
+        '/duration{"use":',
+        "{}",
+        "1",
+        "99",
+        "how long does botox last " * 400,
+    ],
+)
 async def test_hostile_input_gets_a_sensible_reply(fresh_engine, text):
     reply = await ask(fresh_engine, text)
     assert reply.text.endswith(reply.consult) and reply.answer

@@ -46,7 +46,9 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given, note
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import DirectoryBasedExampleDatabase
 from pydantic import SecretStr
@@ -73,14 +75,37 @@ _DB = DirectoryBasedExampleDatabase(str(_HOME / "examples"))
 
 
 def fuzz(examples: int):
-    return hsettings(max_examples=examples, deadline=None, database=_DB, print_blob=True,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                            HealthCheck.data_too_large, HealthCheck.large_base_example])
+    return hsettings(
+        max_examples=examples,
+        deadline=None,
+        database=_DB,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
 
 
 CHANNELS = ("rest", "web", "slack", "sms", "voice", "teams", "cli")
-INTENTS = ("how_it_works", "duration", "repeat_treatment", "medical_uses", "safety", "emergency", "out_of_scope",
-           "greet", "thanks", "handoff", "choose", "consult", "nope", "")
+INTENTS = (
+    "how_it_works",
+    "duration",
+    "repeat_treatment",
+    "medical_uses",
+    "safety",
+    "emergency",
+    "out_of_scope",
+    "greet",
+    "thanks",
+    "handoff",
+    "choose",
+    "consult",
+    "nope",
+    "",
+)
 CHOICE_QUESTION = "how often side effects"  # close call between repeat_treatment and safety: the bot asks
 
 # -- text strategies ---------------------------------------------------------------------------------
@@ -90,19 +115,76 @@ _digit_counts = st.one_of(st.integers(1, 40), st.sampled_from([4300, 4301, 5000,
 _unicode = st.characters(exclude_categories=("Cs",))  # any code point but a surrogate (UTF-8 cannot carry one)
 _control = st.characters(codec="ascii", categories=("Cc",))  # NUL, \t, \r, ESC, DEL...
 _numbers = st.characters(categories=("Nd", "No", "Nl"))  # 7, ٣ (Arabic-Indic), ² (superscript), ① , Ⅻ
-_special = st.sampled_from([
-    "\x00", "\u200b", "\u200e", "\u200f", "\u202e", "\ufeff", "\u2028", "\u2029", "\U0001F489", "\U0001F642",
-    "\U0001F469\u200d\u2695\ufe0f", "\u0645\u0631\u062d\u0628\u0627", "\u05e9\u05dc\u05d5\u05dd", "&amp;", "&lt;",
-    "<@U0BOT>", "<at>Botox Bot</at>", "{clinic_name}", "{{sender}}", "%s", "\\", '"', "'", "`", "\r\n", "\t",
-])
-_words = st.sampled_from([
-    "how long does botox last?", CHOICE_QUESTION, "is it safe while pregnant", "my throat feels tight and I "
-    "can't swallow", "can't breathe", "and for migraines?", "what about sweating", "talk to a person", "hi",
-    "thanks", "STOP", "start", "HELP", "share", "help", "?", "1", "2", "0", "-1", " 1 ", "/duration",
-    '/duration{"use":"migraine"}', "/emergency", "/safety{}", "/nope",
-])
-_mixed = st.lists(st.one_of(_words, _special, st.text(_unicode, max_size=12), st.text(_control, max_size=3),
-                            st.text(_numbers, min_size=1, max_size=4)), max_size=8).map(" ".join)
+_special = st.sampled_from(
+    [
+        "\x00",
+        "\u200b",
+        "\u200e",
+        "\u200f",
+        "\u202e",
+        "\ufeff",
+        "\u2028",
+        "\u2029",
+        "\U0001f489",
+        "\U0001f642",
+        "\U0001f469\u200d\u2695\ufe0f",
+        "\u0645\u0631\u062d\u0628\u0627",
+        "\u05e9\u05dc\u05d5\u05dd",
+        "&amp;",
+        "&lt;",
+        "<@U0BOT>",
+        "<at>Botox Bot</at>",
+        "{clinic_name}",
+        "{{sender}}",
+        "%s",
+        "\\",
+        '"',
+        "'",
+        "`",
+        "\r\n",
+        "\t",
+    ]
+)
+_words = st.sampled_from(
+    [
+        "how long does botox last?",
+        CHOICE_QUESTION,
+        "is it safe while pregnant",
+        "my throat feels tight and I can't swallow",
+        "can't breathe",
+        "and for migraines?",
+        "what about sweating",
+        "talk to a person",
+        "hi",
+        "thanks",
+        "STOP",
+        "start",
+        "HELP",
+        "share",
+        "help",
+        "?",
+        "1",
+        "2",
+        "0",
+        "-1",
+        " 1 ",
+        "/duration",
+        '/duration{"use":"migraine"}',
+        "/emergency",
+        "/safety{}",
+        "/nope",
+    ]
+)
+_mixed = st.lists(
+    st.one_of(
+        _words,
+        _special,
+        st.text(_unicode, max_size=12),
+        st.text(_control, max_size=3),
+        st.text(_numbers, min_size=1, max_size=4),
+    ),
+    max_size=8,
+).map(" ".join)
 any_text = st.one_of(
     st.text(_unicode, max_size=300),
     st.lists(st.one_of(_unicode, _control, _special), max_size=120).map("".join),
@@ -118,29 +200,60 @@ raw_json_values = st.one_of(
     _depths.map(lambda n: '{"a":' * n + "1" + "}" * n),
     _digit_counts.map(lambda n: "9" * n),
     _digit_counts.map(lambda n: "-0." + "1" * n),
-    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999999", '"\\ud800"', '"\\udfff x"', '"\\u0000"', "[]", "{}",
-                     "null", "true", '"²"', '"' + "1" * 4301 + '"']),
+    st.sampled_from(
+        [
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "1e999999",
+            '"\\ud800"',
+            '"\\udfff x"',
+            '"\\u0000"',
+            "[]",
+            "{}",
+            "null",
+            "true",
+            '"²"',
+            '"' + "1" * 4301 + '"',
+        ]
+    ),
 )
 any_payload = st.one_of(
     st.text(_unicode, max_size=200),
-    st.builds(lambda intent, slots: f"/{intent}{slots}",
-              st.one_of(st.sampled_from(INTENTS), st.text(string.ascii_lowercase + "_", max_size=12)),
-              st.one_of(st.just(""), _jsonish, _jsonish.map(lambda s: "{" + s + "}"),
-                        st.deferred(lambda: any_json).map(lambda v: "{" + json.dumps(v)[1:-1] + "}"),
-                        st.deferred(lambda: any_json).map(json.dumps),
-                        _depths.map(lambda n: '{"use":' + "[" * n + "]" * n + "}"),
-                        _digit_counts.map(lambda n: '{"use":' + "1" * n + "}"))),
+    st.builds(
+        lambda intent, slots: f"/{intent}{slots}",
+        st.one_of(st.sampled_from(INTENTS), st.text(string.ascii_lowercase + "_", max_size=12)),
+        st.one_of(
+            st.just(""),
+            _jsonish,
+            _jsonish.map(lambda s: "{" + s + "}"),
+            st.deferred(lambda: any_json).map(lambda v: "{" + json.dumps(v)[1:-1] + "}"),
+            st.deferred(lambda: any_json).map(json.dumps),
+            _depths.map(lambda n: '{"use":' + "[" * n + "]" * n + "}"),
+            _digit_counts.map(lambda n: '{"use":' + "1" * n + "}"),
+        ),
+    ),
     any_text,
 )
 # a typed or clicked payload of a real intent whose slots are pathological JSON
-raw_slot_payloads = st.builds(lambda intent, raw: f'/{intent}{{"use":{raw}}}',
-                              st.sampled_from(INTENTS[:6]), raw_json_values)
+raw_slot_payloads = st.builds(
+    lambda intent, raw: f'/{intent}{{"use":{raw}}}', st.sampled_from(INTENTS[:6]), raw_json_values
+)
 
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(_unicode, max_size=40),
-                     _words, st.text(_numbers, min_size=1, max_size=3))
-any_json = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=5),
-                                                          st.dictionaries(st.text(max_size=12), inner, max_size=5)),
-                        max_leaves=12)
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(_unicode, max_size=40),
+    _words,
+    st.text(_numbers, min_size=1, max_size=3),
+)
+any_json = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=12), inner, max_size=5)),
+    max_leaves=12,
+)
 
 
 def either(good, junk=None):
@@ -165,25 +278,34 @@ def test_any_text_gets_a_reply_ending_with_the_consult_prompt(fresh_engine, text
 
 
 @fuzz(300)
-@given(payload=st.one_of(any_payload, raw_slot_payloads), text=st.one_of(st.just(""), any_text),
-       channel=st.sampled_from(CHANNELS),
-       sender=st.sampled_from(["a", "b"]))
+@given(
+    payload=st.one_of(any_payload, raw_slot_payloads),
+    text=st.one_of(st.just(""), any_text),
+    channel=st.sampled_from(CHANNELS),
+    sender=st.sampled_from(["a", "b"]),
+)
 def test_any_payload_gets_a_reply_ending_with_the_consult_prompt(fresh_engine, payload, text, channel, sender):
     reply = asyncio.run(fresh_engine.answer(Message(text=text, payload=payload, channel=channel, sender_id=sender)))
     check_reply(reply)
 
 
 @fuzz(150)
-@given(turns=st.lists(st.tuples(st.one_of(st.just(CHOICE_QUESTION), any_text), st.one_of(st.none(), any_payload)),
-                      min_size=1, max_size=6),
-       channel=st.sampled_from(CHANNELS))
+@given(
+    turns=st.lists(
+        st.tuples(st.one_of(st.just(CHOICE_QUESTION), any_text), st.one_of(st.none(), any_payload)),
+        min_size=1,
+        max_size=6,
+    ),
+    channel=st.sampled_from(CHANNELS),
+)
 def test_any_conversation_gets_replies_ending_with_the_consult_prompt(fresh_engine, turns, channel):
     """One sender, several turns: choices offered, then numbers and payloads typed against them."""
 
     async def talk():
         for text, payload in turns:
-            check_reply(await fresh_engine.answer(Message(text=text, payload=payload, channel=channel,
-                                                          sender_id="same")))
+            check_reply(
+                await fresh_engine.answer(Message(text=text, payload=payload, channel=channel, sender_id="same"))
+            )
 
     asyncio.run(talk())
 
@@ -227,11 +349,19 @@ class LogRecorder(logging.Handler):
         from aiohttp.http_exceptions import BadHttpMessage
 
         with self._lock:
-            return [f"[{rec.name}] request {r}: {text}" for r, rec, text in self.records
-                    if (rid is None or r == rid)
-                    and ("unhandled error" in text or "never retrieved" in text
-                         or ("Error handling request" in text
-                             and not (rec.exc_info and isinstance(rec.exc_info[1], BadHttpMessage))))]
+            return [
+                f"[{rec.name}] request {r}: {text}"
+                for r, rec, text in self.records
+                if (rid is None or r == rid)
+                and (
+                    "unhandled error" in text
+                    or "never retrieved" in text
+                    or (
+                        "Error handling request" in text
+                        and not (rec.exc_info and isinstance(rec.exc_info[1], BadHttpMessage))
+                    )
+                )
+            ]
 
     def matching(self, predicate) -> list[str]:
         with self._lock:
@@ -277,18 +407,25 @@ class Live:
         from botox_bot.server import create_app
 
         asyncio.get_running_loop().set_exception_handler(
-            lambda loop, context: self.loop_errors.append(f"{context.get('message')}: {context.get('exception')!r}"))
+            lambda loop, context: self.loop_errors.append(f"{context.get('message')}: {context.get('exception')!r}")
+        )
         mock = web.Application()
         mock.router.add_route("*", "/{tail:.*}", _mock_outside)
         self.mock_port = await self._serve(mock)
-        base = dict(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SLACK_SECRET),
-                    slack_api_base_url=f"http://127.0.0.1:{self.mock_port}/api/",
-                    twilio_auth_token=SecretStr(TWILIO_TOKEN), rate_limit=0)
+        base = dict(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr(SLACK_SECRET),
+            slack_api_base_url=f"http://127.0.0.1:{self.mock_port}/api/",
+            twilio_auth_token=SecretStr(TWILIO_TOKEN),
+            rate_limit=0,
+        )
         if HAS_TEAMS:
             base["teams_allow_anonymous_unsafe"] = True
-        overrides = {"open": {"staff_channel": "C0STAFF"},
-                     "signed": {"webhook_secret": SecretStr(WEBHOOK_SECRET), "signature_max_age_seconds": 300},
-                     "limited": {"rate_limit": 2}}
+        overrides = {
+            "open": {"staff_channel": "C0STAFF"},
+            "signed": {"webhook_secret": SecretStr(WEBHOOK_SECRET), "signature_max_age_seconds": 300},
+            "limited": {"rate_limit": 2},
+        }
         for name in APPS:
             conf = self.settings.model_copy(update={**base, **overrides[name]})
             engine = Engine(self.engine.content, self.engine.classifier, conf)
@@ -329,8 +466,12 @@ class Live:
         conn = http.client.HTTPConnection("127.0.0.1", self.ports[app], timeout=60)
         try:
             # header values as UTF-8 bytes: http.client would insist on latin-1, and a web token carries its sender
-            conn.request(method, path, body=body,
-                         headers={k: v.encode("utf-8") for k, v in {**headers, "X-Request-ID": rid}.items()})
+            conn.request(
+                method,
+                path,
+                body=body,
+                headers={k: v.encode("utf-8") for k, v in {**headers, "X-Request-ID": rid}.items()},
+            )
             response = conn.getresponse()
             answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read(), rid)
         finally:
@@ -359,8 +500,16 @@ async def _mock_outside(request):
 
     await request.read()
     if request.path.startswith("/api/"):
-        return web.json_response({"ok": True, "user_id": "U0BOT", "team_id": "T0", "bot_id": "B0",
-                                  "channel": "C0FRONT", "ts": f"{time.time():.6f}"})
+        return web.json_response(
+            {
+                "ok": True,
+                "user_id": "U0BOT",
+                "team_id": "T0",
+                "bot_id": "B0",
+                "channel": "C0FRONT",
+                "ts": f"{time.time():.6f}",
+            }
+        )
     if "/v3/conversations/" in request.path:
         return web.json_response({"id": str(time.time_ns())}, status=201)
     return web.json_response({"ok": True})
@@ -402,28 +551,64 @@ def webhook_headers(body: bytes, now: float | None = None) -> dict[str, str]:
 
 # -- body strategies -------------------------------------------------------------------------------
 _header_value = st.text(string.printable.strip() + " ", max_size=40)
-_charsets = st.sampled_from(["", "; charset=utf-8", "; charset=UTF-8", "; charset=latin-1", "; charset=utf-16",
-                             "; charset=ascii", "; charset=bogus", "; charset=", "; boundary=x"])
+_charsets = st.sampled_from(
+    [
+        "",
+        "; charset=utf-8",
+        "; charset=UTF-8",
+        "; charset=latin-1",
+        "; charset=utf-16",
+        "; charset=ascii",
+        "; charset=bogus",
+        "; charset=",
+        "; boundary=x",
+    ]
+)
 content_types = st.one_of(
     st.none(),
-    st.builds(lambda t, c: t + c, st.sampled_from([
-        "application/json", "application/x-www-form-urlencoded", "text/plain", "multipart/form-data",
-        "application/vnd.api+json", "application/xml", "text/xml", "application/octet-stream", "", "*/*",
-        "multipart/form-data; boundary=fuzzboundary"]), _charsets),
+    st.builds(
+        lambda t, c: t + c,
+        st.sampled_from(
+            [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "text/plain",
+                "multipart/form-data",
+                "application/vnd.api+json",
+                "application/xml",
+                "text/xml",
+                "application/octet-stream",
+                "",
+                "*/*",
+                "multipart/form-data; boundary=fuzzboundary",
+            ]
+        ),
+        _charsets,
+    ),
     _header_value,
 )
 
 
 def _multipart(fields: list[tuple[str, str]], junk: bytes, boundary: str) -> bytes:
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode("utf-8", "replace")
-             for k, v in fields]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode("utf-8", "replace")
+        for k, v in fields
+    ]
     return b"".join(parts) + junk + f"--{boundary}--\r\n".encode()
 
 
-_form_pairs = st.lists(st.tuples(st.one_of(st.sampled_from(["Body", "From", "SpeechResult", "Digits", "payload",
-                                                            "command", "text", "CallSid", "ssl_check"]),
-                                           st.text(max_size=10)),
-                                 st.one_of(any_text, _words)), max_size=6)
+_form_pairs = st.lists(
+    st.tuples(
+        st.one_of(
+            st.sampled_from(
+                ["Body", "From", "SpeechResult", "Digits", "payload", "command", "text", "CallSid", "ssl_check"]
+            ),
+            st.text(max_size=10),
+        ),
+        st.one_of(any_text, _words),
+    ),
+    max_size=6,
+)
 _HOLE = "\x00hole\x00"
 
 
@@ -440,11 +625,30 @@ def with_raw_json(draw, shaped) -> bytes:
 
 pathological_json = st.one_of(
     with_raw_json(st.just({"sender": "s", "message": "hi", "metadata": {}})),
-    with_raw_json(st.just({"type": "message", "serviceUrl": "not a url", "channelId": "msteams",
-                           "conversation": {"id": "a:1"}, "from": {"id": "u"}, "recipient": {"id": "b"}})),
-    st.sampled_from([b'{"sender":"s","sender":7,"message":"hi"}', b'{"message":"hi"}garbage', b"\xef\xbb\xbf{}",
-                     b'{"message":"hi","sender":"s","metadata":[]}', b"", b'"text"', b'{"type":"invoke"}',
-                     b'{"type":"url_verification","challenge":"\\ud800"}']),
+    with_raw_json(
+        st.just(
+            {
+                "type": "message",
+                "serviceUrl": "not a url",
+                "channelId": "msteams",
+                "conversation": {"id": "a:1"},
+                "from": {"id": "u"},
+                "recipient": {"id": "b"},
+            }
+        )
+    ),
+    st.sampled_from(
+        [
+            b'{"sender":"s","sender":7,"message":"hi"}',
+            b'{"message":"hi"}garbage',
+            b"\xef\xbb\xbf{}",
+            b'{"message":"hi","sender":"s","metadata":[]}',
+            b"",
+            b'"text"',
+            b'{"type":"invoke"}',
+            b'{"type":"url_verification","challenge":"\\ud800"}',
+        ]
+    ),
 )
 any_body = st.one_of(
     st.binary(max_size=400),
@@ -475,15 +679,23 @@ def arbitrary_requests(draw, live: Live, app: str) -> Request:
     """Any endpoint, any body, any content type, signed for no one, for one channel, or for all of them."""
     path = draw(st.sampled_from([*ENDPOINTS, "/", "/nowhere", f"{VOICE}?attempt=1"]))
     kind = draw(st.sampled_from(["json", "form", "multipart", "bytes"]))
-    body = draw({"json": st.one_of(any_json.map(lambda v: json.dumps(v, ensure_ascii=False).encode()),
-                                   pathological_json),
-                 "form": _form_pairs.map(lambda pairs: urlencode(pairs).encode()),
-                 "multipart": st.builds(_multipart, _form_pairs, st.binary(max_size=60),
-                                        st.sampled_from(["fuzzboundary", "x", ""])),
-                 "bytes": any_body}[kind])
+    body = draw(
+        {
+            "json": st.one_of(any_json.map(lambda v: json.dumps(v, ensure_ascii=False).encode()), pathological_json),
+            "form": _form_pairs.map(lambda pairs: urlencode(pairs).encode()),
+            "multipart": st.builds(
+                _multipart, _form_pairs, st.binary(max_size=60), st.sampled_from(["fuzzboundary", "x", ""])
+            ),
+            "bytes": any_body,
+        }[kind]
+    )
     headers: dict[str, str] = {}
-    matching = {"json": "application/json", "form": "application/x-www-form-urlencoded",
-                "multipart": "multipart/form-data; boundary=fuzzboundary", "bytes": None}[kind]
+    matching = {
+        "json": "application/json",
+        "form": "application/x-www-form-urlencoded",
+        "multipart": "multipart/form-data; boundary=fuzzboundary",
+        "bytes": None,
+    }[kind]
     ctype = draw(st.one_of(st.just(matching), content_types))
     if ctype is not None:
         headers["Content-Type"] = ctype
@@ -501,15 +713,32 @@ def arbitrary_requests(draw, live: Live, app: str) -> Request:
     if "webhook" in signs:
         headers.update(webhook_headers(body))
     if "web_token" in signs:
-        headers[signing.WEB_TOKEN_HEADER] = signing.issue_web_token(WEBHOOK_SECRET, draw(st.text(max_size=10)
-                                                                                         .filter(_header_safe)), 60)
+        headers[signing.WEB_TOKEN_HEADER] = signing.issue_web_token(
+            WEBHOOK_SECRET, draw(st.text(max_size=10).filter(_header_safe)), 60
+        )
     if "teams_bearer" in signs:
         headers["Authorization"] = "Bearer " + draw(_header_value)
     if "junk" in signs:
-        for name in draw(st.sets(st.sampled_from([
-                "X-Slack-Request-Timestamp", "X-Slack-Signature", "X-Slack-Retry-Num", "X-Twilio-Signature",
-                signing.TIMESTAMP_HEADER, signing.SIGNATURE_HEADER, signing.WEB_TOKEN_HEADER, "Authorization",
-                "Origin", "Content-Encoding", "Transfer-Encoding-Fuzz"]), max_size=4)):
+        for name in draw(
+            st.sets(
+                st.sampled_from(
+                    [
+                        "X-Slack-Request-Timestamp",
+                        "X-Slack-Signature",
+                        "X-Slack-Retry-Num",
+                        "X-Twilio-Signature",
+                        signing.TIMESTAMP_HEADER,
+                        signing.SIGNATURE_HEADER,
+                        signing.WEB_TOKEN_HEADER,
+                        "Authorization",
+                        "Origin",
+                        "Content-Encoding",
+                        "Transfer-Encoding-Fuzz",
+                    ]
+                ),
+                max_size=4,
+            )
+        ):
             headers[name] = draw(_header_value)
     method = draw(st.sampled_from(["POST"] * 8 + ["GET", "PUT", "DELETE", "PATCH"]))
     if method == "GET":
@@ -532,18 +761,24 @@ def test_any_body_to_any_endpoint_is_never_a_5xx(live, app, data):
 
 
 # -- the patient webhook -----------------------------------------------------------------------------
-rest_bodies = st.fixed_dictionaries({}, optional={
-    "sender": either(st.one_of(st.sampled_from(["p1", "p2"]), st.text(_unicode, min_size=1, max_size=20))),
-    "message": either(st.one_of(any_text, any_payload, raw_slot_payloads)),
-    "metadata": either(st.dictionaries(st.text(max_size=8), any_json, max_size=3)),
-    "input_channel": any_json,
-})
+rest_bodies = st.fixed_dictionaries(
+    {},
+    optional={
+        "sender": either(st.one_of(st.sampled_from(["p1", "p2"]), st.text(_unicode, min_size=1, max_size=20))),
+        "message": either(st.one_of(any_text, any_payload, raw_slot_payloads)),
+        "metadata": either(st.dictionaries(st.text(max_size=8), any_json, max_size=3)),
+        "input_channel": any_json,
+    },
+)
 
 
 @fuzz(250)
-@given(payload=either(rest_bodies), app=st.sampled_from(APPS), how=st.sampled_from(["plain", "signed", "token",
-                                                                                    "stale", "unicode"]),
-       data=st.data())
+@given(
+    payload=either(rest_bodies),
+    app=st.sampled_from(APPS),
+    how=st.sampled_from(["plain", "signed", "token", "stale", "unicode"]),
+    data=st.data(),
+)
 def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, data):
     body = json.dumps(payload, ensure_ascii=how != "unicode").encode()
     if data.draw(st.integers(0, 3)) == 3:
@@ -566,36 +801,70 @@ def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, data):
 # -- Slack ---------------------------------------------------------------------------------------------
 _slack_ids = st.sampled_from(["U0STAFF", "U0BOT", "W0GUEST", "", "-"])
 _channels = st.sampled_from(["C0FRONT", "D0DM", "G0PRIV", "C0STAFF", ""])
-_ts = st.one_of(st.builds(lambda n: f"{1_700_000_000 + n}.{n % 1_000_000:06d}", st.integers(0, 10**8)),
-                st.sampled_from(["", "0", "1.2.3", "abc"]))
+_ts = st.one_of(
+    st.builds(lambda n: f"{1_700_000_000 + n}.{n % 1_000_000:06d}", st.integers(0, 10**8)),
+    st.sampled_from(["", "0", "1.2.3", "abc"]),
+)
 slack_events = st.fixed_dictionaries(
-    {"type": either(st.sampled_from(["app_mention", "message", "reaction_added", "app_home_opened",
-                                     "member_joined_channel", "tokens_revoked"]))},
+    {
+        "type": either(
+            st.sampled_from(
+                [
+                    "app_mention",
+                    "message",
+                    "reaction_added",
+                    "app_home_opened",
+                    "member_joined_channel",
+                    "tokens_revoked",
+                ]
+            )
+        )
+    },
     optional={
         "text": either(st.one_of(any_text, any_text.map(lambda t: f"<@U0BOT> {t}"))),
-        "user": either(_slack_ids), "channel": either(_channels), "ts": either(_ts), "thread_ts": either(_ts),
+        "user": either(_slack_ids),
+        "channel": either(_channels),
+        "ts": either(_ts),
+        "thread_ts": either(_ts),
         "event_ts": either(_ts),
         "channel_type": either(st.sampled_from(["im", "channel", "group", "mpim", "app_home"])),
         "subtype": either(st.sampled_from(["bot_message", "message_changed", "thread_broadcast", "file_share"])),
         "bot_id": either(st.sampled_from(["B0BOT", "B0OTHER"])),
-        "message": any_json, "blocks": any_json, "files": any_json,
-    })
+        "message": any_json,
+        "blocks": any_json,
+        "files": any_json,
+    },
+)
 slack_callbacks = st.fixed_dictionaries(
     {"type": either(st.sampled_from(["event_callback", "url_verification", "app_rate_limited"]))},
     optional={
-        "event": either(slack_events), "event_id": either(st.text(string.ascii_letters + string.digits, min_size=1,
-                                                                  max_size=12).map(lambda s: "Ev" + s)),
-        "team_id": either(st.sampled_from(["T0", "T0CLINIC"])), "api_app_id": either(st.just("A0BOTOX")),
-        "event_time": either(st.integers(0, 2**40)), "challenge": any_json, "token": any_json,
-        "authorizations": any_json, "enterprise_id": any_json, "is_ext_shared_channel": any_json,
-    })
+        "event": either(slack_events),
+        "event_id": either(
+            st.text(string.ascii_letters + string.digits, min_size=1, max_size=12).map(lambda s: "Ev" + s)
+        ),
+        "team_id": either(st.sampled_from(["T0", "T0CLINIC"])),
+        "api_app_id": either(st.just("A0BOTOX")),
+        "event_time": either(st.integers(0, 2**40)),
+        "challenge": any_json,
+        "token": any_json,
+        "authorizations": any_json,
+        "enterprise_id": any_json,
+        "is_ext_shared_channel": any_json,
+    },
+)
 
 
 @st.composite
 def response_urls(draw, live: Live) -> Any:
     """Always local: the mock, a closed port, or something that is not a URL."""
-    return draw(either(st.sampled_from([f"{live.outside}/response_url/1", "http://127.0.0.1:9/closed", "",
-                                        "not a url", "/relative"]), st.one_of(st.none(), st.integers())))
+    return draw(
+        either(
+            st.sampled_from(
+                [f"{live.outside}/response_url/1", "http://127.0.0.1:9/closed", "", "not a url", "/relative"]
+            ),
+            st.one_of(st.none(), st.integers()),
+        )
+    )
 
 
 @st.composite
@@ -605,47 +874,121 @@ def slack_forms(draw, live: Live) -> list[tuple[str, str]]:
     if kind == "ssl_check":
         return [("ssl_check", draw(st.sampled_from(["1", "0", ""]))), ("token", draw(st.text(max_size=8)))]
     if kind == "command":
-        fields = {"token": "t", "team_id": draw(st.sampled_from(["T0", "", "T0CLINIC"])), "team_domain": "clinic",
-                  "channel_id": draw(_channels), "user_id": draw(_slack_ids), "user_name": "nurse.amy",
-                  "command": draw(st.one_of(st.sampled_from(["/botox", "/other", "", "botox"]), st.text(max_size=8))),
-                  "text": draw(st.one_of(any_text, any_payload, _words.map(lambda w: "share " + w),
-                                         st.sampled_from(["", "help", "?", "how-it-works", "duration", "safety",
-                                                          "medical uses", "share "]))),
-                  "api_app_id": "A0BOTOX", "response_url": draw(response_urls(live)),
-                  "trigger_id": draw(st.text(max_size=10))}
+        fields = {
+            "token": "t",
+            "team_id": draw(st.sampled_from(["T0", "", "T0CLINIC"])),
+            "team_domain": "clinic",
+            "channel_id": draw(_channels),
+            "user_id": draw(_slack_ids),
+            "user_name": "nurse.amy",
+            "command": draw(st.one_of(st.sampled_from(["/botox", "/other", "", "botox"]), st.text(max_size=8))),
+            "text": draw(
+                st.one_of(
+                    any_text,
+                    any_payload,
+                    _words.map(lambda w: "share " + w),
+                    st.sampled_from(["", "help", "?", "how-it-works", "duration", "safety", "medical uses", "share "]),
+                )
+            ),
+            "api_app_id": "A0BOTOX",
+            "response_url": draw(response_urls(live)),
+            "trigger_id": draw(st.text(max_size=10)),
+        }
         drop = draw(st.sets(st.sampled_from(sorted(fields))))
         return [(k, v if isinstance(v, str) else json.dumps(v)) for k, v in fields.items() if k not in drop]
-    action = st.fixed_dictionaries({}, optional={
-        "action_id": either(st.sampled_from(["botox_choice_0", "botox_choice_1", "botox_choice_99",
-                                             "botox_feedback_yes", "botox_feedback_no", "botox_other", ""])),
-        "value": either(st.one_of(any_payload, st.sampled_from(["/duration", "/safety", "duration", "nope"]))),
-        "text": either(st.fixed_dictionaries({"type": st.just("plain_text"), "text": either(any_text)})),
-        "block_id": any_json, "type": either(st.just("button")), "action_ts": any_json,
-    })
-    payload = draw(either(st.fixed_dictionaries(
-        {"type": either(st.sampled_from(["block_actions", "view_submission", "shortcut", "message_action",
-                                         "interactive_message", "block_suggestion"]))},
+    action = st.fixed_dictionaries(
+        {},
         optional={
-            "user": either(st.fixed_dictionaries({"id": either(_slack_ids)}, optional={"team_id": any_json})),
-            "actions": either(st.lists(action, max_size=3)),
-            "container": either(st.fixed_dictionaries({}, optional={
-                "is_ephemeral": any_json, "message_ts": either(_ts), "channel_id": either(_channels),
-                "thread_ts": either(_ts), "type": any_json})),
-            "channel": either(st.fixed_dictionaries({"id": either(_channels)})),
-            "message": either(st.fixed_dictionaries({}, optional={"ts": either(_ts), "thread_ts": either(_ts),
-                                                                  "text": any_json, "blocks": any_json})),
-            "team": either(st.fixed_dictionaries({"id": either(st.sampled_from(["T0", "T0CLINIC"]))})),
-            "response_url": response_urls(live), "api_app_id": any_json, "trigger_id": any_json,
-            "token": any_json, "state": any_json, "view": any_json, "callback_id": any_json, "enterprise": any_json,
-        })))
-    raw = draw(st.one_of(st.just(json.dumps(payload)), st.just(json.dumps(payload, ensure_ascii=False)),
-                         st.text(max_size=40)))
+            "action_id": either(
+                st.sampled_from(
+                    [
+                        "botox_choice_0",
+                        "botox_choice_1",
+                        "botox_choice_99",
+                        "botox_feedback_yes",
+                        "botox_feedback_no",
+                        "botox_other",
+                        "",
+                    ]
+                )
+            ),
+            "value": either(st.one_of(any_payload, st.sampled_from(["/duration", "/safety", "duration", "nope"]))),
+            "text": either(st.fixed_dictionaries({"type": st.just("plain_text"), "text": either(any_text)})),
+            "block_id": any_json,
+            "type": either(st.just("button")),
+            "action_ts": any_json,
+        },
+    )
+    payload = draw(
+        either(
+            st.fixed_dictionaries(
+                {
+                    "type": either(
+                        st.sampled_from(
+                            [
+                                "block_actions",
+                                "view_submission",
+                                "shortcut",
+                                "message_action",
+                                "interactive_message",
+                                "block_suggestion",
+                            ]
+                        )
+                    )
+                },
+                optional={
+                    "user": either(st.fixed_dictionaries({"id": either(_slack_ids)}, optional={"team_id": any_json})),
+                    "actions": either(st.lists(action, max_size=3)),
+                    "container": either(
+                        st.fixed_dictionaries(
+                            {},
+                            optional={
+                                "is_ephemeral": any_json,
+                                "message_ts": either(_ts),
+                                "channel_id": either(_channels),
+                                "thread_ts": either(_ts),
+                                "type": any_json,
+                            },
+                        )
+                    ),
+                    "channel": either(st.fixed_dictionaries({"id": either(_channels)})),
+                    "message": either(
+                        st.fixed_dictionaries(
+                            {},
+                            optional={
+                                "ts": either(_ts),
+                                "thread_ts": either(_ts),
+                                "text": any_json,
+                                "blocks": any_json,
+                            },
+                        )
+                    ),
+                    "team": either(st.fixed_dictionaries({"id": either(st.sampled_from(["T0", "T0CLINIC"]))})),
+                    "response_url": response_urls(live),
+                    "api_app_id": any_json,
+                    "trigger_id": any_json,
+                    "token": any_json,
+                    "state": any_json,
+                    "view": any_json,
+                    "callback_id": any_json,
+                    "enterprise": any_json,
+                },
+            )
+        )
+    )
+    raw = draw(
+        st.one_of(st.just(json.dumps(payload)), st.just(json.dumps(payload, ensure_ascii=False)), st.text(max_size=40))
+    )
     return [("payload", raw)]
 
 
 @fuzz(300)
-@given(data=st.data(), app=st.sampled_from(APPS), form=st.booleans(),
-       signed=st.sampled_from(["yes"] * 6 + ["no", "stale", "future", "wrong"]))
+@given(
+    data=st.data(),
+    app=st.sampled_from(APPS),
+    form=st.booleans(),
+    signed=st.sampled_from(["yes"] * 6 + ["no", "stale", "future", "wrong"]),
+)
 def test_any_slack_request_is_never_a_5xx(live, data, app, form, signed):
     if form:
         body = urlencode(data.draw(slack_forms(live))).encode()
@@ -667,26 +1010,43 @@ def test_any_slack_request_is_never_a_5xx(live, data, app, form, signed):
 
 
 # -- Twilio --------------------------------------------------------------------------------------------
-_phone = st.one_of(st.sampled_from(["+15555550123", "+15555550999", "", "anonymous", "client:alice"]),
-                   st.text(max_size=16))
-twilio_fields = st.fixed_dictionaries({}, optional={
-    "Body": st.one_of(any_text, _words, st.sampled_from(["STOP", "stop.", "Start!", "HELP", "info", "UNSUBSCRIBE"])),
-    "From": _phone, "To": _phone, "Caller": _phone,
-    "SpeechResult": st.one_of(any_text, _words, st.sampled_from(["", " ", "yes", "connect me please"])),
-    "Confidence": st.one_of(st.sampled_from(["0.92", "", "nan"]), st.text(max_size=5)),
-    "Digits": st.one_of(st.sampled_from(["1", "2", "", "#", "1" * 50]), st.text(max_size=5)),
-    "CallSid": st.one_of(st.just("CA" + "1" * 32), st.text(max_size=34)),
-    "MessageSid": st.text(max_size=34), "NumMedia": st.sampled_from(["0", "1", "x"]),
-    "AccountSid": st.just("AC" + "0" * 32), "ApiVersion": st.just("2010-04-01"),
-}).flatmap(lambda fields: st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3)
-           .map(lambda extra: {**extra, **fields}))
+_phone = st.one_of(
+    st.sampled_from(["+15555550123", "+15555550999", "", "anonymous", "client:alice"]), st.text(max_size=16)
+)
+twilio_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "Body": st.one_of(
+            any_text, _words, st.sampled_from(["STOP", "stop.", "Start!", "HELP", "info", "UNSUBSCRIBE"])
+        ),
+        "From": _phone,
+        "To": _phone,
+        "Caller": _phone,
+        "SpeechResult": st.one_of(any_text, _words, st.sampled_from(["", " ", "yes", "connect me please"])),
+        "Confidence": st.one_of(st.sampled_from(["0.92", "", "nan"]), st.text(max_size=5)),
+        "Digits": st.one_of(st.sampled_from(["1", "2", "", "#", "1" * 50]), st.text(max_size=5)),
+        "CallSid": st.one_of(st.just("CA" + "1" * 32), st.text(max_size=34)),
+        "MessageSid": st.text(max_size=34),
+        "NumMedia": st.sampled_from(["0", "1", "x"]),
+        "AccountSid": st.just("AC" + "0" * 32),
+        "ApiVersion": st.just("2010-04-01"),
+    },
+).flatmap(
+    lambda fields: st.dictionaries(st.text(max_size=10), st.text(max_size=20), max_size=3).map(
+        lambda extra: {**extra, **fields}
+    )
+)
 
 
 @fuzz(300)
-@given(fields=twilio_fields, app=st.sampled_from(APPS),
-       path=st.sampled_from([SMS, VOICE, CONNECT]),
-       attempt=st.one_of(st.none(), st.integers(-5, 10).map(str), st.text(max_size=8)),
-       signed=st.sampled_from(["yes"] * 6 + ["no", "wrong"]), multipart=st.booleans())
+@given(
+    fields=twilio_fields,
+    app=st.sampled_from(APPS),
+    path=st.sampled_from([SMS, VOICE, CONNECT]),
+    attempt=st.one_of(st.none(), st.integers(-5, 10).map(str), st.text(max_size=8)),
+    signed=st.sampled_from(["yes"] * 6 + ["no", "wrong"]),
+    multipart=st.booleans(),
+)
 def test_any_twilio_request_is_never_a_5xx(live, fields, app, path, attempt, signed, multipart):
     if attempt is not None:
         path = f"{path}?attempt={quote(attempt, safe='')}"
@@ -712,39 +1072,91 @@ if HAS_TEAMS:
     def teams_activities(draw, live: Live) -> Any:
         """An activity as the Bot Connector posts it, each field kept or replaced by anything at all."""
         conversation = st.fixed_dictionaries(
-            {"id": either(st.one_of(st.sampled_from(["a:1", "a:2", "19:x@thread.tacv2;messageid=1", "19:y@thread.v2"]),
-                                    st.text(max_size=20)))},
-            optional={"conversationType": either(st.sampled_from(["personal", "channel", "groupChat"])),
-                      "tenantId": either(st.just("t1")), "isGroup": any_json, "name": any_json})
+            {
+                "id": either(
+                    st.one_of(
+                        st.sampled_from(["a:1", "a:2", "19:x@thread.tacv2;messageid=1", "19:y@thread.v2"]),
+                        st.text(max_size=20),
+                    )
+                )
+            },
+            optional={
+                "conversationType": either(st.sampled_from(["personal", "channel", "groupChat"])),
+                "tenantId": either(st.just("t1")),
+                "isGroup": any_json,
+                "name": any_json,
+            },
+        )
         mentioned = st.fixed_dictionaries({"id": either(st.just(TEAMS_BOT["id"])), "name": any_json})
-        mention = st.fixed_dictionaries({"type": either(st.just("mention")), "mentioned": either(mentioned),
-                                         "text": either(st.just("<at>Botox Bot</at>"))})
+        mention = st.fixed_dictionaries(
+            {
+                "type": either(st.just("mention")),
+                "mentioned": either(mentioned),
+                "text": either(st.just("<at>Botox Bot</at>")),
+            }
+        )
         value = st.one_of(
             st.fixed_dictionaries({"botox_choice": either(any_payload)}),
-            st.fixed_dictionaries({"msteams": either(st.fixed_dictionaries(
-                {"value": either(st.fixed_dictionaries({"botox_choice": either(any_payload)}))}))}))
-        person = st.fixed_dictionaries({"id": either(st.sampled_from(["29:u1", "29:u2"]) | st.text(max_size=10))},
-                                       optional={"aadObjectId": any_json, "name": any_json})
-        return draw(st.fixed_dictionaries(
-            {"type": either(st.sampled_from(["message"] * 4 + ["conversationUpdate", "invoke", "typing",
-                                                               "messageReaction", "installationUpdate", "event",
-                                                               "endOfConversation", "messageUpdate"])),
-             # always local, never a name to look up; never an unreachable one either: a reply the Bot Connector
-             # does not take is a 500 by design (test_teams.py). A serviceUrl that is no URL at all is a 400.
-             "serviceUrl": either(st.sampled_from([f"{live.outside}/amer/", f"{live.outside}/"]),
-                                  st.sampled_from(["not a url", "", "http://[::1", "http://127.0.0.1:99999/"])),
-             "channelId": either(st.just("msteams")),
-             "conversation": either(conversation),
-             "from": either(person),
-             "recipient": either(st.just(TEAMS_BOT)),
-             "text": either(st.one_of(any_text, any_text.map(lambda t: f"<at>Botox Bot</at> {t}")))},
-            optional={
-                "id": either(st.text(max_size=12)), "textFormat": any_json, "value": either(value),
-                "entities": either(st.lists(either(mention), max_size=3)), "channelData": any_json,
-                "membersAdded": either(st.lists(either(st.just(TEAMS_BOT)), max_size=2)),
-                "replyToId": any_json, "name": any_json, "locale": any_json, "timestamp": any_json,
-                "attachments": any_json, "action": any_json,
-            }))
+            st.fixed_dictionaries(
+                {
+                    "msteams": either(
+                        st.fixed_dictionaries(
+                            {"value": either(st.fixed_dictionaries({"botox_choice": either(any_payload)}))}
+                        )
+                    )
+                }
+            ),
+        )
+        person = st.fixed_dictionaries(
+            {"id": either(st.sampled_from(["29:u1", "29:u2"]) | st.text(max_size=10))},
+            optional={"aadObjectId": any_json, "name": any_json},
+        )
+        return draw(
+            st.fixed_dictionaries(
+                {
+                    "type": either(
+                        st.sampled_from(
+                            ["message"] * 4
+                            + [
+                                "conversationUpdate",
+                                "invoke",
+                                "typing",
+                                "messageReaction",
+                                "installationUpdate",
+                                "event",
+                                "endOfConversation",
+                                "messageUpdate",
+                            ]
+                        )
+                    ),
+                    # always local, never a name to look up; never an unreachable one either: a reply the Bot Connector
+                    # does not take is a 500 by design (test_teams.py). A serviceUrl that is no URL at all is a 400.
+                    "serviceUrl": either(
+                        st.sampled_from([f"{live.outside}/amer/", f"{live.outside}/"]),
+                        st.sampled_from(["not a url", "", "http://[::1", "http://127.0.0.1:99999/"]),
+                    ),
+                    "channelId": either(st.just("msteams")),
+                    "conversation": either(conversation),
+                    "from": either(person),
+                    "recipient": either(st.just(TEAMS_BOT)),
+                    "text": either(st.one_of(any_text, any_text.map(lambda t: f"<at>Botox Bot</at> {t}"))),
+                },
+                optional={
+                    "id": either(st.text(max_size=12)),
+                    "textFormat": any_json,
+                    "value": either(value),
+                    "entities": either(st.lists(either(mention), max_size=3)),
+                    "channelData": any_json,
+                    "membersAdded": either(st.lists(either(st.just(TEAMS_BOT)), max_size=2)),
+                    "replyToId": any_json,
+                    "name": any_json,
+                    "locale": any_json,
+                    "timestamp": any_json,
+                    "attachments": any_json,
+                    "action": any_json,
+                },
+            )
+        )
 
     @fuzz(250)
     @given(data=st.data(), app=st.sampled_from(APPS))
@@ -771,8 +1183,15 @@ def test_the_server_survived_and_logged_no_unhandled_error(live):
         assert answer.status == 200, (app, answer)
         (message,) = json.loads(answer.body)
         assert "3 to 4 months" in message["text"] and CONSULT in message["text"]
-    flood = [live.send("limited", HOOK, json.dumps({"sender": "flood", "message": "hi"}).encode(),
-                       {"Content-Type": "application/json"}) for _ in range(3)]
+    flood = [
+        live.send(
+            "limited",
+            HOOK,
+            json.dumps({"sender": "flood", "message": "hi"}).encode(),
+            {"Content-Type": "application/json"},
+        )
+        for _ in range(3)
+    ]
     assert [a.status for a in flood] == [200, 200, 429]  # the limit the fuzzing ran into is still there
     assert json.loads(flood[-1].body)["error"]["code"] == "rate_limited"
     time.sleep(0.5)  # let Slack listeners that answer after the ack finish

@@ -76,9 +76,16 @@ async def test_claims_opt_outs_rate_limits_feedback(store):
 async def two_instances(redis, engine, settings):
     """Two apps on their own ports, sharing Redis (and a mock Slack), as behind a load balancer."""
     async with SlackWebAPIMock() as slack:
-        conf = settings.model_copy(update=dict(
-            rate_limit=3, slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SLACK_SECRET),
-            slack_api_base_url=slack.base_url, twilio_auth_token=SecretStr("tw"), redis_url=redis.url))
+        conf = settings.model_copy(
+            update=dict(
+                rate_limit=3,
+                slack_bot_token=SecretStr("xoxb-test"),
+                slack_signing_secret=SecretStr(SLACK_SECRET),
+                slack_api_base_url=slack.base_url,
+                twilio_auth_token=SecretStr("tw"),
+                redis_url=redis.url,
+            )
+        )
         clients = []
         for _ in range(2):
             store = FailoverStore(RedisStore(redis.url))
@@ -95,9 +102,15 @@ async def test_a_slack_retry_to_the_other_instance_is_not_answered_again(two_ins
     (a, b), slack = two_instances
     body = json.dumps(event_callback(app_mention(f"<@{BOT_USER_ID}> how long does botox last?"))).encode()
     first = await a.post("/slack/events", data=body, headers=signed_headers(SLACK_SECRET, body, "application/json"))
-    retry = await b.post("/slack/events", data=body, headers={
-        **signed_headers(SLACK_SECRET, body, "application/json"), "X-Slack-Retry-Num": "1",
-        "X-Slack-Retry-Reason": "http_timeout"})
+    retry = await b.post(
+        "/slack/events",
+        data=body,
+        headers={
+            **signed_headers(SLACK_SECRET, body, "application/json"),
+            "X-Slack-Retry-Num": "1",
+            "X-Slack-Retry-Reason": "http_timeout",
+        },
+    )
     assert first.status == retry.status == 200
     await slack.wait_for("chat.postMessage")
     await asyncio.sleep(0.3)
@@ -114,8 +127,9 @@ async def test_a_follow_up_reaches_the_context_the_other_instance_stored(two_ins
 
 async def test_the_rate_limit_counts_across_instances(two_instances):
     (a, b), _ = two_instances
-    statuses = [(await (a if i % 2 else b).post(HOOK, json={"sender": "fast", "message": "hi"})).status
-                for i in range(4)]
+    statuses = [
+        (await (a if i % 2 else b).post(HOOK, json={"sender": "fast", "message": "hi"})).status for i in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
 
 
@@ -181,8 +195,17 @@ async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_ca
     procs, urls = [], []
     try:
         for _ in range(2):
-            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "botox_bot", "serve", "--port", "0",
-                                                        env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "botox_bot",
+                "serve",
+                "--port",
+                "0",
+                env=env,
+                cwd=tmp_path,
+                stderr=asyncio.subprocess.PIPE,
+            )
             procs.append(proc)
             while True:
                 line = json.loads(await asyncio.wait_for(proc.stderr.readline(), 30))
@@ -193,8 +216,9 @@ async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_ca
         from aiohttp import ClientSession
 
         async with ClientSession() as session:
-            first = await (await session.post(urls[0] + HOOK, json={"sender": "k", "message":
-                                                                     "how often side effects"})).json()
+            first = await (
+                await session.post(urls[0] + HOOK, json={"sender": "k", "message": "how often side effects"})
+            ).json()
             assert first[0]["buttons"]
             procs[0].send_signal(signal.SIGKILL)
             await procs[0].wait()

@@ -25,8 +25,11 @@ HOOK = "/webhooks/rest/webhook"
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 async def test_health_and_readiness_while_loading(settings, engine, monkeypatch):
@@ -50,8 +53,12 @@ async def test_health_and_readiness_while_loading(settings, engine, monkeypatch)
             await asyncio.sleep(0.05)
         ready = await client.get("/readyz")
         assert ready.status == 200
-        assert (await ready.json()) == {"status": "ready", "channels": ["rest", "web"], "store": "memory",
-                                        "degraded": False}
+        assert (await ready.json()) == {
+            "status": "ready",
+            "channels": ["rest", "web"],
+            "store": "memory",
+            "degraded": False,
+        }
         assert (await client.post(HOOK, json={"sender": "a", "message": "hi"})).status == 200
 
 
@@ -70,8 +77,12 @@ async def test_content_that_fails_to_load_is_not_ready(settings, content_copy):
 
 async def test_metrics_count_requests_intents_fallbacks_emergencies(serve):
     client = await serve()
-    for text in ["how long does botox last", "what's the capital of France",
-                 "I can't breathe after my injection", "how long does it last"]:
+    for text in [
+        "how long does botox last",
+        "what's the capital of France",
+        "I can't breathe after my injection",
+        "how long does it last",
+    ]:
         await client.post(HOOK, json={"sender": "m", "message": text})
     await client.post(HOOK, data=b"nope", headers={"Content-Type": "application/json"})
     response = await client.get("/metrics")
@@ -91,8 +102,11 @@ async def test_logs_are_json_with_request_id_and_no_health_information(serve):
     configure_logging("INFO", stream)
     try:
         client = await serve()
-        response = await client.post(HOOK, json={"sender": "jane-doe-555", "message": "is botulinum safe while pregnant"},
-                                     headers={"X-Request-ID": "req-abc-123"})
+        response = await client.post(
+            HOOK,
+            json={"sender": "jane-doe-555", "message": "is botulinum safe while pregnant"},
+            headers={"X-Request-ID": "req-abc-123"},
+        )
         assert response.headers["X-Request-ID"] == "req-abc-123"
         client_loud = await serve(log_message_text=True)
         await client_loud.post(HOOK, json={"sender": "john-roe", "message": "loud question"})
@@ -178,8 +192,9 @@ sys.exit(main(["serve", "--port", "0"]))
 async def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(model_cache, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
     env.update(BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO))
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", SLOW_SERVER, env=env, cwd=tmp_path,
-                                                stderr=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SLOW_SERVER, env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
     try:
         logs: list[dict] = []
 
@@ -196,8 +211,9 @@ async def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(model
         host, port = url.removeprefix("http://").split(":")
 
         async with ClientSession() as session:
-            in_flight = asyncio.create_task(session.post(
-                f"{url}{HOOK}", json={"sender": "slow", "message": "how long does botox last"}))
+            in_flight = asyncio.create_task(
+                session.post(f"{url}{HOOK}", json={"sender": "slow", "message": "how long does botox last"})
+            )
             await asyncio.sleep(0.3)  # the handler is now working on the answer
             proc.send_signal(signal.SIGTERM)
             await next_log("stopping: no new requests; finishing those in flight")

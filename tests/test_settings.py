@@ -33,11 +33,14 @@ def test_environment_and_file_and_flags_in_order(monkeypatch, tmp_path):
     assert settings.content_dir == tmp_path  # flag
 
 
-@pytest.mark.parametrize("env, name", [
-    ({"BOTOX_BOT_CONFIDENCE_THRESHOLD": "2"}, "BOTOX_BOT_CONFIDENCE_THRESHOLD"),
-    ({"BOTOX_BOT_CONTEXT_TTL_SECONDS": "soon"}, "BOTOX_BOT_CONTEXT_TTL_SECONDS"),
-    ({"BOTOX_BOT_EMERGENCY_NUMBER": "  "}, "BOTOX_BOT_EMERGENCY_NUMBER"),
-])
+@pytest.mark.parametrize(
+    "env, name",
+    [
+        ({"BOTOX_BOT_CONFIDENCE_THRESHOLD": "2"}, "BOTOX_BOT_CONFIDENCE_THRESHOLD"),
+        ({"BOTOX_BOT_CONTEXT_TTL_SECONDS": "soon"}, "BOTOX_BOT_CONTEXT_TTL_SECONDS"),
+        ({"BOTOX_BOT_EMERGENCY_NUMBER": "  "}, "BOTOX_BOT_EMERGENCY_NUMBER"),
+    ],
+)
 def test_a_wrong_setting_is_named(monkeypatch, env, name):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -59,10 +62,13 @@ def test_missing_settings_file_is_an_error(tmp_path):
         load_settings(str(tmp_path / "nope.yml"))
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("clinic_name: [unclosed\n", "s.yml:2: invalid YAML"),
-    ("- just\n- a list\n", "s.yml:1: must hold"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("clinic_name: [unclosed\n", "s.yml:2: invalid YAML"),
+        ("- just\n- a list\n", "s.yml:1: must hold"),
+    ],
+)
 def test_broken_settings_file_names_file_and_line(tmp_path, text, expected):
     path = tmp_path / "s.yml"
     path.write_text(text)

@@ -17,9 +17,21 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from tests.conftest import CONSULT
-from tests.slack_mock import (BOT_USER_ID, SlackWebAPIMock, SocketModeMock, app_mention, block_actions,
-                              bot_message, channel_message, dm, edited_message, event_callback, signed_headers,
-                              slash_command, url_verification)
+from tests.slack_mock import (
+    BOT_USER_ID,
+    SlackWebAPIMock,
+    SocketModeMock,
+    app_mention,
+    block_actions,
+    bot_message,
+    channel_message,
+    dm,
+    edited_message,
+    event_callback,
+    signed_headers,
+    slash_command,
+    url_verification,
+)
 
 SECRET = "slack-signing-secret"
 EVENTS = "/slack/events"
@@ -39,8 +51,12 @@ def slack(api, serve):
     """Start the bot with Slack over HTTP; ``api`` (set up first) outlives the app."""
 
     async def start(**overrides):
-        conf = dict(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SECRET),
-                    slack_api_base_url=api.base_url, staff_channel="C0STAFF")
+        conf = dict(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr(SECRET),
+            slack_api_base_url=api.base_url,
+            staff_channel="C0STAFF",
+        )
         return await serve(**{**conf, **overrides})
 
     return start
@@ -48,14 +64,16 @@ def slack(api, serve):
 
 async def post_json(client, payload, secret=SECRET, timestamp=None, headers=None):
     body = json.dumps(payload).encode()
-    return await client.post(EVENTS, data=body, headers={
-        **signed_headers(secret, body, "application/json", timestamp), **(headers or {})})
+    return await client.post(
+        EVENTS, data=body, headers={**signed_headers(secret, body, "application/json", timestamp), **(headers or {})}
+    )
 
 
 async def post_form(client, fields):
     body = urlencode(fields).encode()
-    return await client.post(EVENTS, data=body, headers=signed_headers(SECRET, body,
-                                                                       "application/x-www-form-urlencoded"))
+    return await client.post(
+        EVENTS, data=body, headers=signed_headers(SECRET, body, "application/x-www-form-urlencoded")
+    )
 
 
 async def click(client, payload):
@@ -79,8 +97,11 @@ def context_text(blocks):
 
 
 def samples(text):
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 # -- mounting ------------------------------------------------------------------------------------
@@ -89,8 +110,9 @@ async def test_mounted_only_with_token_and_signing_secret(serve, api):
         client = await serve(slack_api_base_url=api.base_url, **overrides)
         assert (await client.post(EVENTS, json={})).status == 404, overrides
         assert "slack" not in (await (await client.get("/readyz")).json())["channels"]
-    client = await serve(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SECRET),
-                         slack_api_base_url=api.base_url)
+    client = await serve(
+        slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SECRET), slack_api_base_url=api.base_url
+    )
     assert (await (await client.get("/readyz")).json())["channels"] == ["rest", "web", "slack"]
     assert (await post_json(client, url_verification("abc"))).status == 200
 
@@ -113,8 +135,10 @@ async def test_mention_is_answered_in_a_thread_with_blocks(slack, api):
     assert blocks[0]["type"] == "section" and "3 to 4 months" in blocks[0]["text"]["text"]
     assert CONSULT in context_text(blocks) and "Sources:" in context_text(blocks) and "https://" in context_text(blocks)
     feedback = buttons(blocks, "botox_feedback")
-    assert [(b["action_id"], b["value"]) for b in feedback] == [("botox_feedback_yes", "duration"),
-                                                                 ("botox_feedback_no", "duration")]
+    assert [(b["action_id"], b["value"]) for b in feedback] == [
+        ("botox_feedback_yes", "duration"),
+        ("botox_feedback_no", "duration"),
+    ]
     assert not buttons(blocks, "botox_choice")
     assert set(api.authorizations) == {"Bearer xoxb-test"}
     assert not api.calls("chat.postEphemeral")
@@ -147,8 +171,9 @@ async def test_thread_follow_ups_and_what_is_left_alone(slack, api):
     await asyncio.sleep(0.2)  # a person replies later than the bot's own bookkeeping
 
     # a plain message in that thread: answered there
-    post, _ = await ask(client, api, channel_message("and how long does it last?", "C0FRONT",
-                                                     thread_ts=mention["ts"]), count=2)
+    post, _ = await ask(
+        client, api, channel_message("and how long does it last?", "C0FRONT", thread_ts=mention["ts"]), count=2
+    )
     assert post["channel"] == "C0FRONT" and post["thread_ts"] == mention["ts"] and "3 to 4 months" in post["text"]
 
     # a mention in the thread arrives twice (app_mention and message): one answer, not two
@@ -157,8 +182,10 @@ async def test_thread_follow_ups_and_what_is_left_alone(slack, api):
     await ask(client, api, app_mention(text, channel="C0FRONT", ts=ts, thread_ts=mention["ts"]), count=3)
 
     # plain channel talk outside the thread, or in another channel's thread of the same ts: ignored
-    for event in (channel_message("how long does botox last?", "C0FRONT"),
-                  channel_message("how long does botox last?", "C0OTHER", thread_ts=mention["ts"])):
+    for event in (
+        channel_message("how long does botox last?", "C0FRONT"),
+        channel_message("how long does botox last?", "C0OTHER", thread_ts=mention["ts"]),
+    ):
         assert (await post_json(client, event_callback(event))).status == 200
     await asyncio.sleep(0.5)
     assert len(api.calls("chat.postMessage")) == 3
@@ -175,8 +202,10 @@ async def test_bots_edits_and_the_bots_own_messages_are_ignored(slack, api):
         edited_message("how long does botox last?", "how long does it lst?", channel="D0DM"),
         edited_message("how long does it last?", channel="C0FRONT", channel_type="channel", original_ts=thread),
         channel_message("how long does botox last?", "C0FRONT", thread_ts=thread, user=BOT_USER_ID),
-        {**channel_message("how long does botox last?", "C0FRONT", thread_ts=thread, user=BOT_USER_ID),
-         "bot_id": "B0BOT"},
+        {
+            **channel_message("how long does botox last?", "C0FRONT", thread_ts=thread, user=BOT_USER_ID),
+            "bot_id": "B0BOT",
+        },
         dm("how long does botox last?", user=BOT_USER_ID),
     ]
     for event in ignored:
@@ -189,8 +218,9 @@ async def test_bots_edits_and_the_bots_own_messages_are_ignored(slack, api):
 # -- what replies look like ----------------------------------------------------------------------
 async def test_emergency_has_a_header_and_the_emergency_number_and_is_not_escalated(slack, api):
     client = await slack(staff_channel="C0STAFF")
-    post, _ = await ask(client, api, app_mention(f"<@{BOT_USER_ID}> patient called, can't swallow since her "
-                                                  "botox yesterday"))
+    post, _ = await ask(
+        client, api, app_mention(f"<@{BOT_USER_ID}> patient called, can't swallow since her botox yesterday")
+    )
     header = [b for b in post["blocks"] if b["type"] == "header"]
     assert header and ("Emergency" in header[0]["text"]["text"] or "Urgent" in header[0]["text"]["text"])
     assert "911" in post["text"] and CONSULT in post["text"]
@@ -209,17 +239,31 @@ async def test_choice_buttons_and_a_click_answer_in_the_same_thread(slack, api):
     assert not buttons(post["blocks"], "botox_feedback")
 
     safety = choices[1]
-    response = await click(client, block_actions(
-        safety["action_id"], safety["value"], api.response_url("c1"), "C0FRONT", posted["ts"],
-        thread_ts=mention["ts"], message_blocks=post["blocks"], message_text=post["text"]))
+    response = await click(
+        client,
+        block_actions(
+            safety["action_id"],
+            safety["value"],
+            api.response_url("c1"),
+            "C0FRONT",
+            posted["ts"],
+            thread_ts=mention["ts"],
+            message_blocks=post["blocks"],
+            message_text=post["text"],
+        ),
+    )
     assert response.status == 200
     picked = (await api.wait_for("chat.postMessage", 2))[1]
     assert picked["channel"] == "C0FRONT" and picked["thread_ts"] == mention["ts"]
     assert [b["value"] for b in buttons(picked["blocks"], "botox_feedback")] == ["safety", "safety"]
 
     # a button on a top-level channel message: the answer threads under that message
-    response = await click(client, block_actions(choices[0]["action_id"], "/repeat_treatment",
-                                                 api.response_url("c2"), "C0FRONT", "1700000002.000300"))
+    response = await click(
+        client,
+        block_actions(
+            choices[0]["action_id"], "/repeat_treatment", api.response_url("c2"), "C0FRONT", "1700000002.000300"
+        ),
+    )
     assert response.status == 200
     top = (await api.wait_for("chat.postMessage", 3))[2]
     assert top["thread_ts"] == "1700000002.000300"
@@ -230,8 +274,12 @@ async def test_feedback_click_is_counted(slack, api):
     client = await slack()
     post, posted = await ask(client, api, app_mention(f"<@{BOT_USER_ID}> how long does botox last"))
     yes = buttons(post["blocks"], "botox_feedback_yes")[0]
-    response = await click(client, block_actions(yes["action_id"], yes["value"], api.response_url("fb"),
-                                                 "C0FRONT", posted["ts"], thread_ts=post["thread_ts"]))
+    response = await click(
+        client,
+        block_actions(
+            yes["action_id"], yes["value"], api.response_url("fb"), "C0FRONT", posted["ts"], thread_ts=post["thread_ts"]
+        ),
+    )
     assert response.status == 200
     (thanks,) = await api.wait_for_response("fb")
     assert thanks["text"] and thanks.get("replace_original") is False
@@ -279,8 +327,17 @@ async def test_choice_under_a_private_command_answer_goes_to_the_response_url(sl
     asked = await command(client, api, CHOICE_QUESTION)
     safety = buttons(asked["blocks"], "botox_choice")[1]
     assert safety["value"] == "/safety"
-    response = await click(client, block_actions(safety["action_id"], safety["value"], api.response_url("eph"),
-                                                 "C0FRONT", "1700000003.000400", container_is_ephemeral=True))
+    response = await click(
+        client,
+        block_actions(
+            safety["action_id"],
+            safety["value"],
+            api.response_url("eph"),
+            "C0FRONT",
+            "1700000003.000400",
+            container_is_ephemeral=True,
+        ),
+    )
     assert response.status == 200
     (answer,) = await api.wait_for_response("eph")
     assert answer["response_type"] == "ephemeral" and CONSULT in answer["text"]
@@ -305,8 +362,12 @@ async def test_bad_signatures_get_401_and_no_answer(slack, api, case):
     client = await slack()
     payload = event_callback(app_mention(f"<@{BOT_USER_ID}> how long does botox last"))
     body = json.dumps(payload).encode()
-    headers = signed_headers("not-the-secret" if case == "wrong secret" else SECRET, body, "application/json",
-                             int(time.time()) - 6 * 60 if case == "stale" else None)
+    headers = signed_headers(
+        "not-the-secret" if case == "wrong secret" else SECRET,
+        body,
+        "application/json",
+        int(time.time()) - 6 * 60 if case == "stale" else None,
+    )
     if case == "tampered":
         body = body.replace(b"how long", b"HOW LONG")
     if case == "missing":
@@ -360,8 +421,9 @@ async def socket_mode(api):
 
 
 async def test_socket_mode_events_and_commands(api, socket_mode, serve):
-    client = await serve(slack_bot_token=SecretStr("xoxb-test"), slack_app_token=SecretStr("xapp-test"),
-                         slack_api_base_url=api.base_url)
+    client = await serve(
+        slack_bot_token=SecretStr("xoxb-test"), slack_app_token=SecretStr("xapp-test"), slack_api_base_url=api.base_url
+    )
     await socket_mode.wait_connected()
     assert api.authorizations[api.recorded.index(("apps.connections.open", {}))] == "Bearer xapp-test"
     assert "slack" in (await (await client.get("/readyz")).json())["channels"]
@@ -374,7 +436,8 @@ async def test_socket_mode_events_and_commands(api, socket_mode, serve):
     assert post["channel"] == "C0FRONT" and post["thread_ts"] == mention["ts"] and "3 to 4 months" in post["text"]
 
     command_id = await socket_mode.send_envelope(
-        slash_command("how long does botox last", api.response_url("sm")), type="slash_commands")
+        slash_command("how long does botox last", api.response_url("sm")), type="slash_commands"
+    )
     ack = await socket_mode.wait_ack(command_id)
     assert ack["payload"]["response_type"] == "ephemeral" and "3 to 4 months" in ack["payload"]["text"]
 

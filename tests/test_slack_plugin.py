@@ -36,6 +36,7 @@ async def test_listeners_on_a_clinics_own_bolt_app(settings):
         app = web.Application()
         app.router.add_post("/clinic/slack", events)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+
             async def post(body: bytes, ctype: str):
                 return await client.post("/clinic/slack", data=body, headers=signed_headers(SECRET, body, ctype))
 

@@ -19,10 +19,28 @@ import pytest
 from pydantic import SecretStr
 
 from tests.conftest import CONSULT
-from tests.teams_mock import (BOT_ID, BOT_NAME, CHANNEL, CLIENT_ID, OUTBOUND_TOKEN, PERSONAL_CONVERSATION,
-                              TENANT_ID, USER_AAD, USER_ID, ConnectorMock, KeySet, KeySetServer,
-                              TokenProviderMock, bot_added, card_click, channel_conversation,
-                              group_chat_conversation, member_added, message, other_activities)
+from tests.teams_mock import (
+    BOT_ID,
+    BOT_NAME,
+    CHANNEL,
+    CLIENT_ID,
+    OUTBOUND_TOKEN,
+    PERSONAL_CONVERSATION,
+    TENANT_ID,
+    USER_AAD,
+    USER_ID,
+    ConnectorMock,
+    KeySet,
+    KeySetServer,
+    TokenProviderMock,
+    bot_added,
+    card_click,
+    channel_conversation,
+    group_chat_conversation,
+    member_added,
+    message,
+    other_activities,
+)
 
 PATH = "/api/messages"
 CHOICE_QUESTION = "how often side effects"  # close call between repeat_treatment and safety: the bot asks
@@ -65,8 +83,12 @@ def teams(serve, key_server, connector, tokens):
     """Start the bot with Teams configured; the key set and the connector (set up first) outlive the app."""
 
     async def start(**overrides):
-        conf = dict(teams_client_id=CLIENT_ID, teams_client_secret=SecretStr("client-secret"),
-                    teams_tenant_id=TENANT_ID, teams_jwks_url=key_server.url)
+        conf = dict(
+            teams_client_id=CLIENT_ID,
+            teams_client_secret=SecretStr("client-secret"),
+            teams_tenant_id=TENANT_ID,
+            teams_jwks_url=key_server.url,
+        )
         return await serve(**{**conf, **overrides})
 
     return start
@@ -130,7 +152,11 @@ async def test_without_a_key_set_url_the_sdks_own_validator_runs(serve, tokens):
     assert type(channel.validator) is JwtTokenValidator
     config = channel.validator.configuration
     assert (config.CLIENT_ID, config.TENANT_ID, config.ANONYMOUS_ALLOWED, config.VALIDATE_ISSUER) == (
-        CLIENT_ID, TENANT_ID, False, True)
+        CLIENT_ID,
+        TENANT_ID,
+        False,
+        True,
+    )
     # refused before any key is fetched, so this needs no network
     response = await client.post(PATH, json=message("hi", "https://smba.trafficmanager.net/amer/"))
     assert response.status == 401
@@ -146,19 +172,28 @@ async def test_no_token_is_refused(teams, connector):
     assert not connector.calls
 
 
-@pytest.mark.parametrize("claims, why", [
-    ({"aud": "00000000-0000-0000-0000-000000000000"}, "another app's audience"),
-    ({"exp": int(time.time()) - 3600, "nbf": int(time.time()) - 7200}, "expired"),
-    ({"exp": None}, "no expiry"),
-    ({"nbf": int(time.time()) + 3600}, "not valid yet"),
-    ({"iss": "https://evil.example"}, "an issuer not on the allow-list"),
-    ({"iss": f"https://login.microsoftonline.com/{TENANT_ID}/v2.0",
-      "tid": "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"}, "a tenant that is not the issuer's"),
-])
+@pytest.mark.parametrize(
+    "claims, why",
+    [
+        ({"aud": "00000000-0000-0000-0000-000000000000"}, "another app's audience"),
+        ({"exp": int(time.time()) - 3600, "nbf": int(time.time()) - 7200}, "expired"),
+        ({"exp": None}, "no expiry"),
+        ({"nbf": int(time.time()) + 3600}, "not valid yet"),
+        ({"iss": "https://evil.example"}, "an issuer not on the allow-list"),
+        (
+            {
+                "iss": f"https://login.microsoftonline.com/{TENANT_ID}/v2.0",
+                "tid": "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",
+            },
+            "a tenant that is not the issuer's",
+        ),
+    ],
+)
 async def test_bad_tokens_are_refused(teams, keys, connector, claims, why):
     client = await teams()
-    response = await post(client, message("how long does botox last?", connector.service_url),
-                          keys.token(connector.service_url, **claims))
+    response = await post(
+        client, message("how long does botox last?", connector.service_url), keys.token(connector.service_url, **claims)
+    )
     assert response.status == 401, why
     assert (await response.json())["error"]["code"] == "bad_token"
     assert not connector.calls
@@ -185,8 +220,13 @@ async def test_a_token_with_the_right_key_id_but_a_bad_signature_is_refused(team
 async def test_malformed_authorization_headers_are_refused(teams, keys, connector):
     client = await teams()
     activity = message("hi", connector.service_url)
-    for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", f"Token {keys.token(connector.service_url)}",
-                   "Bearer not-a-jwt"):
+    for header in (
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer a b",
+        f"Token {keys.token(connector.service_url)}",
+        "Bearer not-a-jwt",
+    ):
         response = await client.post(PATH, json=activity, headers={"Authorization": header})
         assert response.status == 401, header
     assert not connector.calls
@@ -199,8 +239,7 @@ async def test_a_token_for_another_service_url_is_refused(teams, keys, connector
     assert response.status == 401 and not connector.calls
 
 
-async def test_a_valid_token_is_accepted_and_the_key_set_is_fetched_once(teams, keys, key_server, connector,
-                                                                         tokens):
+async def test_a_valid_token_is_accepted_and_the_key_set_is_fetched_once(teams, keys, key_server, connector, tokens):
     client = await teams()
     for n in range(1, 4):
         await send(client, keys, connector, message("how long does botox last?", connector.service_url), n)
@@ -231,7 +270,11 @@ async def test_personal_chat_is_answered_with_a_card(teams, keys, connector, ask
     assert card["fallbackText"] == reply["summary"]
     (msg,) = asked
     assert (msg.text, msg.channel, msg.sender_id, msg.payload) == (
-        "how long does botox last?", "teams", f"{TENANT_ID}:{USER_AAD}", None)
+        "how long does botox last?",
+        "teams",
+        f"{TENANT_ID}:{USER_AAD}",
+        None,
+    )
 
 
 async def test_emergency_card_is_visibly_marked(teams, keys, connector):
@@ -276,8 +319,9 @@ async def test_group_conversations_are_answered_only_when_mentioned(teams, keys,
 async def test_a_mention_of_someone_else_is_not_for_the_bot(teams, keys, connector):
     client = await teams()
     activity = message("<at>Dr Lee</at> how long does botox last?", connector.service_url, channel_conversation())
-    activity["entities"].insert(0, {"type": "mention", "mentioned": {"id": "29:1DrLee", "name": "Dr Lee"},
-                                    "text": "<at>Dr Lee</at>"})
+    activity["entities"].insert(
+        0, {"type": "mention", "mentioned": {"id": "29:1DrLee", "name": "Dr Lee"}, "text": "<at>Dr Lee</at>"}
+    )
     response = await post(client, activity, keys.token(connector.service_url))
     assert response.status == 202 and not connector.calls
 
@@ -292,8 +336,7 @@ async def test_a_mention_entity_without_text_or_name_still_counts(teams, keys, c
 
 async def test_mention_with_entities_and_spacing_teams_adds(teams, keys, connector, asked):
     client = await teams()
-    activity = message("is it safe while pregnant?&nbsp;", connector.service_url, channel_conversation(),
-                       mention=True)
+    activity = message("is it safe while pregnant?&nbsp;", connector.service_url, channel_conversation(), mention=True)
     activity["text"] = activity["text"].replace("</at> ", "</at>&nbsp;")
     await send(client, keys, connector, activity)
     assert asked[0].text == "is it safe while pregnant?"
@@ -309,15 +352,18 @@ async def test_choices_are_buttons_and_a_click_answers_that_topic(teams, keys, c
     buttons = actions(card)
     assert [b["type"] for b in buttons] == ["Action.Submit", "Action.Submit"]
     assert [b["data"]["botox_choice"] for b in buttons] == ["/repeat_treatment", "/safety"]
-    assert all(b["data"]["msteams"]["type"] == "messageBack" and b["data"]["msteams"]["displayText"] == b["title"]
-               for b in buttons)
+    assert all(
+        b["data"]["msteams"]["type"] == "messageBack" and b["data"]["msteams"]["displayText"] == b["title"]
+        for b in buttons
+    )
     kinds = [e["type"] for e in card["body"]]
     assert kinds.index("ActionSet") < len(kinds) - 1 and CONSULT in texts(card)[-1]  # buttons before the prompt
 
     # the click: a message in the same thread, no mention, value = the button's data
     first = buttons[0]
-    click = card_click(first["data"], first["title"], connector.service_url, card_id="1700000000999",
-                       conversation=place)
+    click = card_click(
+        first["data"], first["title"], connector.service_url, card_id="1700000000999", conversation=place
+    )
     picked = await send(client, keys, connector, click, count=2)
     assert picked["conversation"] == place["id"] and picked["activity"]["replyToId"] == click["id"]
     assert asked[-1].payload == "/repeat_treatment"
@@ -327,14 +373,23 @@ async def test_choices_are_buttons_and_a_click_answers_that_topic(teams, keys, c
 
 async def test_welcome_topic_buttons_answer_in_a_personal_chat(teams, keys, connector, asked):
     client = await teams()
-    welcome = await send(client, keys, connector, bot_added(connector.service_url,
-                                                            {"conversationType": "personal",
-                                                             "tenantId": TENANT_ID,
-                                                             "id": PERSONAL_CONVERSATION}))
+    welcome = await send(
+        client,
+        keys,
+        connector,
+        bot_added(
+            connector.service_url, {"conversationType": "personal", "tenantId": TENANT_ID, "id": PERSONAL_CONVERSATION}
+        ),
+    )
     button = actions(card_of(welcome["activity"]))[1]
     assert button["title"] == "How long it lasts"
-    call = await send(client, keys, connector, card_click(button["data"], button["title"], connector.service_url,
-                                                          card_id="1700000000998"), count=2)
+    call = await send(
+        client,
+        keys,
+        connector,
+        card_click(button["data"], button["title"], connector.service_url, card_id="1700000000998"),
+        count=2,
+    )
     assert asked[-1].payload == "/duration" and "3 to 4 months" in texts(card_of(call["activity"]))[0]
 
 
@@ -348,7 +403,12 @@ async def test_the_bot_added_to_a_team_says_what_it_answers(teams, keys, connect
     card = card_of(reply)
     assert [b["title"] for b in actions(card)] == list(TOPICS)
     assert [b["data"]["botox_choice"] for b in actions(card)] == [
-        "/how_it_works", "/duration", "/repeat_treatment", "/medical_uses", "/safety"]
+        "/how_it_works",
+        "/duration",
+        "/repeat_treatment",
+        "/medical_uses",
+        "/safety",
+    ]
     assert "Riverside Skin" in texts(card)[0] and f"@{BOT_NAME}" in " ".join(texts(card))
     for topic in ("how it works", "how long it lasts", "repeat treatments", "medical uses", "safety"):
         assert topic in reply["summary"]
@@ -368,38 +428,63 @@ async def test_other_activities_are_acknowledged_and_nothing_is_sent(teams, keys
         response = await post(client, activity, keys.token(connector.service_url))
         assert response.status in (200, 202), activity["type"]
     assert not connector.calls and not asked
-    assert not [r.getMessage() for r in caplog.records  # no "No route found" from the SDK either
-                if r.name.startswith("microsoft_agents") and r.levelno >= logging.WARNING]
+    assert not [
+        r.getMessage()
+        for r in caplog.records  # no "No route found" from the SDK either
+        if r.name.startswith("microsoft_agents") and r.levelno >= logging.WARNING
+    ]
 
 
 async def test_an_invoke_the_bot_does_not_handle_is_acknowledged(teams, keys, connector):
     client = await teams()
-    invoke = {**message("", connector.service_url), "type": "invoke", "name": "composeExtension/query",
-              "value": {"commandId": "search"}}
+    invoke = {
+        **message("", connector.service_url),
+        "type": "invoke",
+        "name": "composeExtension/query",
+        "value": {"commandId": "search"},
+    }
     response = await post(client, invoke, keys.token(connector.service_url))
     assert response.status == 200 and not connector.calls
 
 
-@pytest.mark.parametrize("body, content_type, status, code", [
-    (b"{not json", "application/json", 400, "invalid_json"),
-    (b"\xff\xfe", "application/json", 400, "invalid_json"),
-    (b"[1, 2]", "application/json", 400, "invalid_request"),
-    (b'{"type": "message"}', "application/json", 400, "invalid_request"),
-    (b'{"type": "message", "serviceUrl": "SERVICE", "conversation": {}}', "application/json", 400,
-     "invalid_request"),
-    (b'{"type": "typing", "serviceUrl": "SERVICE", "conversation": {"id": "a:1"}}', "application/json", 400,
-     "invalid_request"),  # no channelId, from or recipient: not from the Bot Connector
-    (b'{"type": "message", "channelId": "msteams", "serviceUrl": "SERVICE", "conversation": {"id": "a:1"}, '
-     b'"from": {"id": "29:1"}, "recipient": {"id": "28:b"}, "entities": "x"}', "application/json", 400,
-     "invalid_activity"),
-    (b'{"type": "message"}', "text/plain", 415, "unsupported_media_type"),
-    (b"[" * 100_000, "application/json", 400, "invalid_json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, status, code",
+    [
+        (b"{not json", "application/json", 400, "invalid_json"),
+        (b"\xff\xfe", "application/json", 400, "invalid_json"),
+        (b"[1, 2]", "application/json", 400, "invalid_request"),
+        (b'{"type": "message"}', "application/json", 400, "invalid_request"),
+        (
+            b'{"type": "message", "serviceUrl": "SERVICE", "conversation": {}}',
+            "application/json",
+            400,
+            "invalid_request",
+        ),
+        (
+            b'{"type": "typing", "serviceUrl": "SERVICE", "conversation": {"id": "a:1"}}',
+            "application/json",
+            400,
+            "invalid_request",
+        ),  # no channelId, from or recipient: not from the Bot Connector
+        (
+            b'{"type": "message", "channelId": "msteams", "serviceUrl": "SERVICE", "conversation": {"id": "a:1"}, '
+            b'"from": {"id": "29:1"}, "recipient": {"id": "28:b"}, "entities": "x"}',
+            "application/json",
+            400,
+            "invalid_activity",
+        ),
+        (b'{"type": "message"}', "text/plain", 415, "unsupported_media_type"),
+        (b"[" * 100_000, "application/json", 400, "invalid_json"),
+    ],
+)
 async def test_malformed_bodies_get_a_json_400(teams, keys, connector, body, content_type, status, code):
     client = await teams()
     body = body.replace(b"SERVICE", connector.service_url.encode())
-    response = await client.post(PATH, data=body, headers={
-        "Content-Type": content_type, "Authorization": f"Bearer {keys.token(connector.service_url)}"})
+    response = await client.post(
+        PATH,
+        data=body,
+        headers={"Content-Type": content_type, "Authorization": f"Bearer {keys.token(connector.service_url)}"},
+    )
     assert response.status == status
     payload = await response.json()
     assert payload["error"]["code"] == code and "Traceback" not in json.dumps(payload)
@@ -409,8 +494,9 @@ async def test_malformed_bodies_get_a_json_400(teams, keys, connector, body, con
 async def test_a_failing_connector_is_a_502_with_no_traceback(teams, keys, connector):
     client = await teams()
     connector.fail = True
-    response = await post(client, message("how long does botox last?", connector.service_url),
-                          keys.token(connector.service_url))
+    response = await post(
+        client, message("how long does botox last?", connector.service_url), keys.token(connector.service_url)
+    )
     assert response.status == 502
     body = await response.json()
     assert body["error"]["code"] == "reply_not_delivered" and "Traceback" not in json.dumps(body)
@@ -443,8 +529,7 @@ async def test_anonymous_requests_need_the_unsafe_flag_and_no_client_id(serve, c
     caplog.set_level(logging.WARNING, logger="botox_bot.teams")
     client = await serve(teams_allow_anonymous_unsafe=True)
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("BOTOX_BOT_TEAMS_ALLOW_ANONYMOUS_UNSAFE is on" in w and "Local development only" in w
-               for w in warnings)
+    assert any("BOTOX_BOT_TEAMS_ALLOW_ANONYMOUS_UNSAFE is on" in w and "Local development only" in w for w in warnings)
     activity = message("how long does botox last?", connector.service_url)
     response = await post(client, activity)
     assert response.status == 202
@@ -468,22 +553,37 @@ async def test_with_a_client_id_the_unsafe_flag_changes_nothing(teams, connector
 # -- the app package -------------------------------------------------------------------------------------
 def test_teams_package_needs_a_client_id_and_an_https_website(run_cli, tmp_path):
     out = tmp_path / "app.zip"
-    result = run_cli("teams-package", "--out", str(out),
-                     env={"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": ""})
+    result = run_cli(
+        "teams-package", "--out", str(out), env={"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": ""}
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID" in result.stderr
     for args in ((), ("--website-url", "http://riverside.example")):
-        result = run_cli("teams-package", "--out", str(out), *args,
-                         env={"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": CLIENT_ID})
+        result = run_cli(
+            "teams-package",
+            "--out",
+            str(out),
+            *args,
+            env={"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": CLIENT_ID},
+        )
         assert result.returncode == 2 and "--website-url" in result.stderr, args
     assert not out.exists()
 
 
 def test_teams_package_writes_manifest_and_icons(run_cli, tmp_path):
     out = tmp_path / "app.zip"
-    result = run_cli("teams-package", "--out", str(out), "--app-version", "1.2.3", env={
-        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": CLIENT_ID,
-        "BOTOX_BOT_CLINIC_NAME": "Riverside Skin", "BOTOX_BOT_BOOKING_LINK": "https://riverside.example/book"})
+    result = run_cli(
+        "teams-package",
+        "--out",
+        str(out),
+        "--app-version",
+        "1.2.3",
+        env={
+            "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": CLIENT_ID,
+            "BOTOX_BOT_CLINIC_NAME": "Riverside Skin",
+            "BOTOX_BOT_BOOKING_LINK": "https://riverside.example/book",
+        },
+    )
     assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(out) as archive:
         assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
@@ -514,6 +614,6 @@ def rgba(data: bytes, width: int) -> set[tuple[int, ...]]:
     """The pixels of one of our PNGs (RGBA, one IDAT, filter 0 on every row)."""
     length = struct.unpack(">I", data[33:37])[0]
     assert data[37:41] == b"IDAT"
-    raw = zlib.decompress(data[41:41 + length])
+    raw = zlib.decompress(data[41 : 41 + length])
     row = 1 + 4 * width
-    return {tuple(raw[r + 1 + 4 * x: r + 5 + 4 * x]) for r in range(0, len(raw), row) for x in range(width)}
+    return {tuple(raw[r + 1 + 4 * x : r + 5 + 4 * x]) for r in range(0, len(raw), row) for x in range(width)}

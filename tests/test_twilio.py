@@ -29,18 +29,41 @@ def twilio(serve, settings):
 
 def sms_form(body: str, sender: str = CALLER) -> dict[str, str]:
     """The fields Twilio posts for an incoming SMS (the set grows; the bot must not mind)."""
-    return {"ToCountry": "US", "ToState": "CA", "SmsMessageSid": "SM0123456789abcdef0123456789abcdef",
-            "NumMedia": "0", "ToCity": "", "FromZip": "94105", "SmsSid": "SM0123456789abcdef0123456789abcdef",
-            "FromState": "CA", "SmsStatus": "received", "FromCity": "SAN FRANCISCO", "Body": body,
-            "FromCountry": "US", "To": "+15555550100", "ToZip": "", "NumSegments": "1",
-            "MessageSid": "SM0123456789abcdef0123456789abcdef", "AccountSid": "AC" + "0" * 32,
-            "From": sender, "ApiVersion": "2010-04-01"}
+    return {
+        "ToCountry": "US",
+        "ToState": "CA",
+        "SmsMessageSid": "SM0123456789abcdef0123456789abcdef",
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "94105",
+        "SmsSid": "SM0123456789abcdef0123456789abcdef",
+        "FromState": "CA",
+        "SmsStatus": "received",
+        "FromCity": "SAN FRANCISCO",
+        "Body": body,
+        "FromCountry": "US",
+        "To": "+15555550100",
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": "SM0123456789abcdef0123456789abcdef",
+        "AccountSid": "AC" + "0" * 32,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def call_form(speech: str | None = None, **extra: str) -> dict[str, str]:
-    form = {"AccountSid": "AC" + "0" * 32, "ApiVersion": "2010-04-01", "CallSid": "CA" + "1" * 32,
-            "CallStatus": "in-progress", "Called": "+15555550100", "Caller": CALLER, "Direction": "inbound",
-            "From": CALLER, "To": "+15555550100"}
+    form = {
+        "AccountSid": "AC" + "0" * 32,
+        "ApiVersion": "2010-04-01",
+        "CallSid": "CA" + "1" * 32,
+        "CallStatus": "in-progress",
+        "Called": "+15555550100",
+        "Caller": CALLER,
+        "Direction": "inbound",
+        "From": CALLER,
+        "To": "+15555550100",
+    }
     if speech is not None:
         form.update(SpeechResult=speech, Confidence="0.92")
     return {**form, **extra}
@@ -109,8 +132,9 @@ async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(tw
     monkeypatch.setattr(phone_text, "SMS_LIMIT", 400)
     monkeypatch.setattr(phone_text.sms_text, "__defaults__", (400,))
     client = await twilio()
-    body = sms_body(await twiml(await post_signed(client, "/twilio/sms",
-                                                  sms_form("what medical conditions can botox treat?"))))
+    body = sms_body(
+        await twiml(await post_signed(client, "/twilio/sms", sms_form("what medical conditions can botox treat?")))
+    )
     assert len(body) <= 400
     answer, _, consult = body.partition("\n\n")
     assert answer.endswith((".", "!", "?")) and consult.endswith("555-0100")
@@ -132,8 +156,11 @@ def test_the_full_limit_holds_for_every_reply(engine, settings):
 
 async def test_an_emergency_sms_leads_with_the_instruction_and_tells_staff(twilio):
     client = await twilio()
-    body = sms_body(await twiml(await post_signed(client, "/twilio/sms",
-                                                  sms_form("cant swallow properly since my botox yesterday"))))
+    body = sms_body(
+        await twiml(
+            await post_signed(client, "/twilio/sms", sms_form("cant swallow properly since my botox yesterday"))
+        )
+    )
     assert body.splitlines()[0].startswith(("Call 911", "If you have trouble breathing or swallowing, call 911"))
 
 
@@ -200,14 +227,17 @@ async def test_an_unplaceable_question_gets_one_retry(twilio):
     first = await twiml(await post_signed(client, "/twilio/voice", call_form("what's the weather in Paris")))
     assert gather_of(first).get("action") == "/twilio/voice?attempt=1"
     assert CONSULT in " ".join(says(first))
-    second = await twiml(await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night")))
+    second = await twiml(
+        await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night"))
+    )
     assert second.find("Gather") is None and second.find("Hangup") is not None
 
 
 async def test_an_emergency_call_is_spoken_first_and_offers_the_clinic(twilio):
     client = await twilio()
-    root = await twiml(await post_signed(client, "/twilio/voice",
-                                         call_form("I had botox and now I can't breathe properly")))
+    root = await twiml(
+        await post_signed(client, "/twilio/voice", call_form("I had botox and now I can't breathe properly"))
+    )
     first = root[0]
     assert first.tag == "Say" and "9 1 1" in first.text and "hang up" in first.text.lower()
     gather = gather_of(root)
@@ -230,8 +260,12 @@ async def test_an_emergency_by_sms_or_call_is_escalated_to_staff(twilio):
     from tests.slack_mock import SlackWebAPIMock
 
     async with SlackWebAPIMock() as slack:
-        client = await twilio(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr("s"),
-                              slack_api_base_url=slack.base_url, staff_channel="C0STAFF")
+        client = await twilio(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr("s"),
+            slack_api_base_url=slack.base_url,
+            staff_channel="C0STAFF",
+        )
         await post_signed(client, "/twilio/sms", sms_form("cant swallow properly since my botox yesterday"))
         await post_signed(client, "/twilio/voice", call_form("I had botox and now I can't breathe properly"))
         await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))
@@ -247,11 +281,16 @@ async def test_a_number_that_sent_stop_gets_no_reply_but_its_emergency_reaches_s
     from tests.slack_mock import SlackWebAPIMock
 
     async with SlackWebAPIMock() as slack:
-        client = await twilio(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr("s"),
-                              slack_api_base_url=slack.base_url, staff_channel="C0STAFF")
+        client = await twilio(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr("s"),
+            slack_api_base_url=slack.base_url,
+            staff_channel="C0STAFF",
+        )
         await post_signed(client, "/twilio/sms", sms_form("STOP"))
-        silent = await twiml(await post_signed(client, "/twilio/sms",
-                                               sms_form("I cant breathe properly since my botox")))
+        silent = await twiml(
+            await post_signed(client, "/twilio/sms", sms_form("I cant breathe properly since my botox"))
+        )
         assert sms_body(silent) is None
         (post,) = await slack.wait_for("chat.postMessage")
         assert post["channel"] == "C0STAFF" and "SMS" in post["text"]

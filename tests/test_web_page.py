@@ -26,13 +26,23 @@ from botox_bot.server import create_app
 
 REQUIRE = os.environ.get("BOTOX_BOT_REQUIRE_BROWSER") == "1"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 if not os.path.exists(CHROMIUM):
     if REQUIRE:
         raise RuntimeError(f"no chromium at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium)")
-    pytest.skip("no chromium (apt-get install -y chromium); BOTOX_BOT_REQUIRE_BROWSER=1 makes this fail",
-                allow_module_level=True)
+    pytest.skip(
+        "no chromium (apt-get install -y chromium); BOTOX_BOT_REQUIRE_BROWSER=1 makes this fail",
+        allow_module_level=True,
+    )
 try:
     from playwright.async_api import async_playwright
 except ImportError:
@@ -187,8 +197,7 @@ async def test_with_webhook_secret(serve, chat, settings):
     assert await page.get_attribute("#chat", "data-token")
     bubble = await chat.ask(page, "How long does Botox last?")
     assert CONSULT in await bubble.inner_text()
-    refused = await page.request.post(f"{url}/webhooks/rest/webhook",
-                                      data={"sender": "someone", "message": "hi"})
+    refused = await page.request.post(f"{url}/webhooks/rest/webhook", data={"sender": "someone", "message": "hi"})
     assert refused.status == 401  # without the page's token: refused, so the token above did the work
 
 

@@ -85,16 +85,19 @@ async def test_no_sender_gets_a_fresh_id_and_no_shared_context(serve):
 
 
 # -- bad input ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("body, fragment", [
-    (b"{not json", "not valid JSON"),
-    (b"\xff\xfe\x00", "not UTF-8"),
-    (b'["a list"]', "must be a JSON object"),
-    (b'{"sender": "x"}', "'message': field required"),
-    (b'{"sender": "x", "message": 42}', "'message': input should be a valid string"),
-    (b'{"sender": "x", "message": null}', "'message'"),
-    (b'{"sender": 7, "message": "hi"}', "'sender'"),
-    (b'{"sender": "", "message": "hi"}', "'sender'"),
-])
+@pytest.mark.parametrize(
+    "body, fragment",
+    [
+        (b"{not json", "not valid JSON"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b'["a list"]', "must be a JSON object"),
+        (b'{"sender": "x"}', "'message': field required"),
+        (b'{"sender": "x", "message": 42}', "'message': input should be a valid string"),
+        (b'{"sender": "x", "message": null}', "'message'"),
+        (b'{"sender": 7, "message": "hi"}', "'sender'"),
+        (b'{"sender": "", "message": "hi"}', "'sender'"),
+    ],
+)
 async def test_bad_bodies_get_400_saying_what_is_wrong(serve, body, fragment):
     client = await serve()
     response = await client.post(HOOK, data=body, headers={"Content-Type": "application/json"})
@@ -108,16 +111,20 @@ async def test_bad_bodies_get_400_saying_what_is_wrong(serve, body, fragment):
 async def test_wrong_content_type_gets_415(serve, ctype):
     client = await serve()
     headers = {"Content-Type": ctype} if ctype else {}
-    response = await client.post(HOOK, data=b'{"sender": "a", "message": "hi"}', headers=headers,
-                                 skip_auto_headers=["Content-Type"])
+    response = await client.post(
+        HOOK, data=b'{"sender": "a", "message": "hi"}', headers=headers, skip_auto_headers=["Content-Type"]
+    )
     assert response.status == 415
     assert (await error_of(response))["code"] == "unsupported_media_type"
 
 
 async def test_json_with_charset_is_fine(serve):
     client = await serve()
-    response = await client.post(HOOK, data=json.dumps({"sender": "a", "message": "hi"}).encode(),
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    response = await client.post(
+        HOOK,
+        data=json.dumps({"sender": "a", "message": "hi"}).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
     assert response.status == 200
 
 
@@ -130,7 +137,7 @@ async def test_oversized_body_gets_413_declared_or_streamed(serve):
 
     async def chunks():  # no Content-Length: the limit holds while reading
         for i in range(0, len(big), 100):
-            yield big[i:i + 100]
+            yield big[i : i + 100]
 
     response = await client.post(HOOK, data=chunks(), headers={"Content-Type": "application/json"})
     assert response.status == 413
@@ -193,12 +200,19 @@ async def test_bad_signatures_get_401(serve, case):
         response = await ask(client, "how long does it last")
     elif case == "bad timestamp":
         body = json.dumps(payload).encode()
-        response = await client.post(HOOK, data=body, headers={
-            "Content-Type": "application/json", "X-Botox-Timestamp": "yesterday",
-            "X-Botox-Signature": signing.sign(SECRET, body, 0)})
+        response = await client.post(
+            HOOK,
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Botox-Timestamp": "yesterday",
+                "X-Botox-Signature": signing.sign(SECRET, body, 0),
+            },
+        )
     else:
         response = await signed_post(
-            client, payload,
+            client,
+            payload,
             secret="other" if case == "wrong secret" else SECRET,
             now=time.time() + {"stale": -301, "future": 301}.get(case, 0),
             tamper=case == "tampered body",
@@ -226,18 +240,22 @@ async def test_a_replayed_request_is_refused(serve):
 async def test_web_token_pins_its_sender(serve):
     client = await serve(webhook_secret=SecretStr(SECRET))
     token = signing.issue_web_token(SECRET, "web-abc", 60)
-    ok = await client.post(HOOK, json={"sender": "web-abc", "message": "hi"},
-                           headers={signing.WEB_TOKEN_HEADER: token})
+    ok = await client.post(HOOK, json={"sender": "web-abc", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: token})
     assert ok.status == 200
-    other = await client.post(HOOK, json={"sender": "web-xyz", "message": "hi"},
-                              headers={signing.WEB_TOKEN_HEADER: token})
+    other = await client.post(
+        HOOK, json={"sender": "web-xyz", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: token}
+    )
     assert other.status == 401
-    forged = await client.post(HOOK, json={"sender": "web-abc", "message": "hi"},
-                               headers={signing.WEB_TOKEN_HEADER: signing.issue_web_token("guess", "web-abc", 60)})
+    forged = await client.post(
+        HOOK,
+        json={"sender": "web-abc", "message": "hi"},
+        headers={signing.WEB_TOKEN_HEADER: signing.issue_web_token("guess", "web-abc", 60)},
+    )
     assert forged.status == 401
     expired = signing.issue_web_token(SECRET, "web-abc", 60, now=time.time() - 120)
-    late = await client.post(HOOK, json={"sender": "web-abc", "message": "hi"},
-                             headers={signing.WEB_TOKEN_HEADER: expired})
+    late = await client.post(
+        HOOK, json={"sender": "web-abc", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: expired}
+    )
     assert late.status == 401 and "expired" in (await error_of(late))["message"]
 
 
@@ -273,8 +291,14 @@ async def test_the_readme_shell_signing_recipe_works(serve):
     script = re.search(r"```sh\n(body=.*?)```", readme, re.S)[1]
     client = await serve(webhook_secret=SecretStr(SECRET))
     script = script.replace("localhost:3000", f"127.0.0.1:{client.port}")
-    result = await asyncio.to_thread(subprocess.run, ["bash", "-c", script], capture_output=True, text=True,
-                                     env={"BOTOX_BOT_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"}, timeout=30)
+    result = await asyncio.to_thread(
+        subprocess.run,
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        env={"BOTOX_BOT_WEBHOOK_SECRET": SECRET, "PATH": "/usr/bin:/bin"},
+        timeout=30,
+    )
     (message,) = json.loads(result.stdout)
     assert message["custom"]["intent"] == "duration"
 
@@ -288,17 +312,24 @@ async def test_rasa_status_route(serve):
 
 async def test_cors_for_configured_origins_only(serve):
     client = await serve(cors_origins=["https://riverside.example"])
-    preflight = await client.options(HOOK, headers={
-        "Origin": "https://riverside.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    preflight = await client.options(
+        HOOK,
+        headers={
+            "Origin": "https://riverside.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://riverside.example"
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
-    answer = await client.post(HOOK, json={"sender": "c", "message": "hi"},
-                               headers={"Origin": "https://riverside.example"})
+    answer = await client.post(
+        HOOK, json={"sender": "c", "message": "hi"}, headers={"Origin": "https://riverside.example"}
+    )
     assert answer.headers["Access-Control-Allow-Origin"] == "https://riverside.example"
-    refused = await client.post(HOOK, data=b"{", headers={"Origin": "https://riverside.example",
-                                                           "Content-Type": "application/json"})
+    refused = await client.post(
+        HOOK, data=b"{", headers={"Origin": "https://riverside.example", "Content-Type": "application/json"}
+    )
     assert refused.status == 400 and refused.headers["Access-Control-Allow-Origin"] == "https://riverside.example"
     stranger = await client.options(HOOK, headers={"Origin": "https://evil.example"})
     assert stranger.status == 403
@@ -319,15 +350,19 @@ def test_cors_origins_from_the_environment(monkeypatch):
 async def test_a_client_that_stalls_mid_body_gets_408_and_others_are_served(serve):
     client = await serve(request_timeout_seconds=0.5)
     reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
-    writer.write(f"POST {HOOK} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                 "Content-Length: 1000\r\n\r\n".encode() + b'{"sender": "slow", "message": "how lo')
+    writer.write(
+        f"POST {HOOK} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode()
+        + b'{"sender": "slow", "message": "how lo'
+    )
     await writer.drain()
     started = time.monotonic()
     assert (await ask(client, "how long does botox last", sender="other")).status == 200
     assert time.monotonic() - started < 0.4  # the stalled one holds nothing
     head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     assert head.startswith(b"HTTP/1.1 408")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
     assert json.loads(await reader.readexactly(length))["error"]["code"] == "request_timeout"
     writer.close()
 

@@ -12,8 +12,19 @@ import re
 from botox_bot.core.models import Reply
 
 SMS_LIMIT = 1600  # Twilio's limit for one message body
-_TO_GSM = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-                         "\u2026": "...", "\u00a0": " ", "\u2022": "-"})
+_TO_GSM = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u2022": "-",
+    }
+)
 _MARKUP = re.compile(r"\*\*|__|`|\*(?=\S)|(?<=\S)\*")
 _URL = re.compile(r"\s*\(?\bhttps?://\S+|\bwww\.\S+", re.I)
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
@@ -38,10 +49,10 @@ def cut_at_sentence(text: str, limit: int) -> str:
     for sentence_end in _SENTENCE_END.finditer(text):
         if sentence_end.start() > limit:
             break
-        kept = text[:sentence_end.start()]
+        kept = text[: sentence_end.start()]
     if kept:
         return kept
-    words = text[:max(limit - 3, 0)].rsplit(None, 1)[0] if " " in text[:limit] else ""
+    words = text[: max(limit - 3, 0)].rsplit(None, 1)[0] if " " in text[:limit] else ""
     return f"{words}..." if words else text[:limit]
 
 

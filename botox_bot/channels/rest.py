@@ -54,9 +54,11 @@ class RestChannel(Channel):
     name = "rest"
 
     def routes(self) -> list[Route]:
-        return [Route("POST", self.path(WEBHOOK_PATH), self.receive),
-                Route("GET", self.path("/webhooks/rest/"), self.status),
-                Route("OPTIONS", self.path(WEBHOOK_PATH), self.preflight)]
+        return [
+            Route("POST", self.path(WEBHOOK_PATH), self.receive),
+            Route("GET", self.path("/webhooks/rest/"), self.status),
+            Route("OPTIONS", self.path(WEBHOOK_PATH), self.preflight),
+        ]
 
     async def status(self, request: web.Request) -> web.Response:
         """Rasa's REST channel answers this; some widgets check it before they show themselves."""
@@ -67,12 +69,21 @@ class RestChannel(Channel):
         headers = self._cors(request)
         if not headers:
             raise Problem(403, "origin_not_allowed", "this origin may not call the webhook; see BOTOX_BOT_CORS_ORIGINS")
-        headers.update({
-            "Access-Control-Allow-Methods": "POST, OPTIONS",
-            "Access-Control-Allow-Headers": ", ".join(["Content-Type", "X-Request-ID", signing.WEB_TOKEN_HEADER,
-                                                      signing.SIGNATURE_HEADER, signing.TIMESTAMP_HEADER]),
-            "Access-Control-Max-Age": "600",
-        })
+        headers.update(
+            {
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": ", ".join(
+                    [
+                        "Content-Type",
+                        "X-Request-ID",
+                        signing.WEB_TOKEN_HEADER,
+                        signing.SIGNATURE_HEADER,
+                        signing.TIMESTAMP_HEADER,
+                    ]
+                ),
+                "Access-Control-Max-Age": "600",
+            }
+        )
         return web.Response(status=204, headers=headers)
 
     def _cors(self, request: web.Request) -> dict[str, str]:
@@ -80,8 +91,11 @@ class RestChannel(Channel):
         allowed = self.settings.cors_origins
         if not origin or not ("*" in allowed or origin in allowed):
             return {}
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-                "Access-Control-Expose-Headers": "Retry-After, X-Request-ID"}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Vary": "Origin",
+            "Access-Control-Expose-Headers": "Retry-After, X-Request-ID",
+        }
 
     async def receive(self, request: web.Request) -> web.Response:
         """Answer, with CORS headers on the answer and on every refusal (so a widget can read the error)."""
@@ -132,5 +146,6 @@ class RestChannel(Channel):
 
     def _unauthorized(self, reason: str, message: str) -> Problem:
         self.runtime.metrics.rejected.labels(self.name, reason).inc()
-        return Problem(401, "bad_signature" if reason == "signature" else "replayed", message,
-                       {"WWW-Authenticate": "HMAC-SHA256"})
+        return Problem(
+            401, "bad_signature" if reason == "signature" else "replayed", message, {"WWW-Authenticate": "HMAC-SHA256"}
+        )

@@ -75,8 +75,9 @@ class SlackListeners:
             return
         thread = event.get("thread_ts") or event["ts"]
         # open to follow-ups before answering, so a quick reply to the answer is never missed
-        await self.runtime.store.set_context(self._thread_key(event["channel"], thread), {"open": True},
-                                             THREAD_TTL_SECONDS)
+        await self.runtime.store.set_context(
+            self._thread_key(event["channel"], thread), {"open": True}, THREAD_TTL_SECONDS
+        )
         await self._answer_event(event, context, client, thread)
 
     async def on_message(self, event: dict[str, Any], context, client: AsyncWebClient) -> None:
@@ -94,13 +95,19 @@ class SlackListeners:
         if await self.runtime.store.get_context(self._thread_key(event["channel"], thread)):
             await self._answer_event(event, context, client, thread)
 
-    async def _answer_event(self, event: dict[str, Any], context, client: AsyncWebClient,
-                            thread: str | None) -> None:
+    async def _answer_event(self, event: dict[str, Any], context, client: AsyncWebClient, thread: str | None) -> None:
         text = html.unescape(_MENTION.sub(" ", event.get("text") or "")).strip()
-        reply = await self._answer(Message(text=text, sender_id=self._sender(context, event.get("user")),
-                                           channel=NAME, metadata={"slack_channel": event["channel"]}))
-        await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=reply.text,
-                                      blocks=reply_blocks(reply), unfurl_links=False)
+        reply = await self._answer(
+            Message(
+                text=text,
+                sender_id=self._sender(context, event.get("user")),
+                channel=NAME,
+                metadata={"slack_channel": event["channel"]},
+            )
+        )
+        await client.chat_postMessage(
+            channel=event["channel"], thread_ts=thread, text=reply.text, blocks=reply_blocks(reply), unfurl_links=False
+        )
 
     # -- the slash command ---------------------------------------------------------------------------
     async def on_command(self, ack, command: dict[str, Any], context) -> None:
@@ -108,38 +115,54 @@ class SlackListeners:
         text = (command.get("text") or "").strip()
         share = text.lower().startswith("share ")
         if share:
-            text = text[len("share "):].strip()
+            text = text[len("share ") :].strip()
         if text.lower() in {"", "help", "?"}:
             help_text, blocks = help_blocks(self.command)
             await ack(response_type="ephemeral", text=help_text, blocks=blocks)
             return
         topic = _TOPIC_WORDS.get(text.lower())
-        message = Message(text=text, payload=f"/{topic}" if topic else None, channel=NAME,
-                          sender_id=self._sender(context, command.get("user_id")))
+        message = Message(
+            text=text,
+            payload=f"/{topic}" if topic else None,
+            channel=NAME,
+            sender_id=self._sender(context, command.get("user_id")),
+        )
         try:
             reply = await self._answer(message)
         except Problem as problem:  # still starting: say so rather than fail the command
             await ack(response_type="ephemeral", text=problem.message)
             return
-        await ack(response_type="in_channel" if share else "ephemeral", text=reply.text,
-                  blocks=reply_blocks(reply))
+        await ack(response_type="in_channel" if share else "ephemeral", text=reply.text, blocks=reply_blocks(reply))
 
     # -- buttons -------------------------------------------------------------------------------------
-    async def on_choice(self, ack, body: dict[str, Any], action: dict[str, Any], context, client: AsyncWebClient,
-                        respond) -> None:
+    async def on_choice(
+        self, ack, body: dict[str, Any], action: dict[str, Any], context, client: AsyncWebClient, respond
+    ) -> None:
         """A choice clicked: that topic's answer, in the same thread (or privately, under a /botox answer)."""
         await ack()
         title = (action.get("text") or {}).get("text", "")
-        reply = await self._answer(Message(text=title, payload=action.get("value"), channel=NAME,
-                                           sender_id=self._sender(context, body["user"]["id"])))
+        reply = await self._answer(
+            Message(
+                text=title,
+                payload=action.get("value"),
+                channel=NAME,
+                sender_id=self._sender(context, body["user"]["id"]),
+            )
+        )
         message = body.get("message")
         if (body.get("container") or {}).get("is_ephemeral") or not message or not body.get("channel"):
-            await respond(text=reply.text, blocks=reply_blocks(reply), response_type="ephemeral",
-                          replace_original=False)
+            await respond(
+                text=reply.text, blocks=reply_blocks(reply), response_type="ephemeral", replace_original=False
+            )
             return
         thread = message.get("thread_ts") or (None if body["channel"]["id"].startswith("D") else message["ts"])
-        await client.chat_postMessage(channel=body["channel"]["id"], thread_ts=thread, text=reply.text,
-                                      blocks=reply_blocks(reply), unfurl_links=False)
+        await client.chat_postMessage(
+            channel=body["channel"]["id"],
+            thread_ts=thread,
+            text=reply.text,
+            blocks=reply_blocks(reply),
+            unfurl_links=False,
+        )
 
     async def on_feedback(self, ack, action: dict[str, Any], respond) -> None:
         """Helpful / not helpful, counted per intent in the metrics."""
@@ -167,8 +190,12 @@ class SlackListeners:
 
 def _well_formed(event: dict[str, Any]) -> bool:
     """The fields the listeners rely on, with the types Slack sends; anything else is dropped, logged."""
-    ok = (isinstance(event.get("channel"), str) and isinstance(event.get("ts"), str)
-          and isinstance(event.get("text", ""), str) and isinstance(event.get("thread_ts", ""), str))
+    ok = (
+        isinstance(event.get("channel"), str)
+        and isinstance(event.get("ts"), str)
+        and isinstance(event.get("text", ""), str)
+        and isinstance(event.get("thread_ts", ""), str)
+    )
     if not ok:
         log.warning("slack event without the fields a message has; ignored", extra={"type": event.get("type")})
     return ok
@@ -194,8 +221,12 @@ class SlackChannel(Channel):
         signing_secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
         bolt_log = logging.getLogger("botox_bot.slack.bolt")
         bolt_log.addFilter(_NoTokenWarning())
-        self.bolt = AsyncApp(client=self.client, signing_secret=signing_secret or "",
-                             request_verification_enabled=signing_secret is not None, logger=bolt_log)
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=signing_secret is not None,
+            logger=bolt_log,
+        )
         register(self.bolt, runtime)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._socket_mode = None
@@ -245,8 +276,9 @@ class SlackChannel(Channel):
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
         web_client = AsyncWebClient(base_url=self.client.base_url)
-        self._socket_mode = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token.get_secret_value(),
-                                                   web_client=web_client)
+        self._socket_mode = AsyncSocketModeHandler(
+            self.bolt, self.settings.slack_app_token.get_secret_value(), web_client=web_client
+        )
         await self._socket_mode.connect_async()
         log.info("slack socket mode connected")
 

@@ -29,30 +29,53 @@ def reply_blocks(reply: Reply, feedback: bool = True) -> list[dict[str, Any]]:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}})
     blocks.append(_section(reply.answer or reply.text))
     if reply.choices:
-        blocks.append({"type": "actions", "block_id": "botox_choices", "elements": [
-            {"type": "button", "action_id": CHOICE_ACTION.format(i), "value": choice.payload[:2000],
-             "text": {"type": "plain_text", "text": choice.title[:75], "emoji": True}}
-            for i, choice in enumerate(reply.choices[:25])
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "botox_choices",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": CHOICE_ACTION.format(i),
+                        "value": choice.payload[:2000],
+                        "text": {"type": "plain_text", "text": choice.title[:75], "emoji": True},
+                    }
+                    for i, choice in enumerate(reply.choices[:25])
+                ],
+            }
+        )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(reply.consult)[:_SECTION_LIMIT]}]})
     if reply.sources:
         links = " · ".join(f"<{url}|{_site(url)}>" for url in reply.sources[:8])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources: {links}"}]})
     if feedback and not reply.emergency and not reply.choices:
-        blocks.append({"type": "actions", "block_id": "botox_feedback", "elements": [
-            {"type": "button", "action_id": action, "value": reply.intent,
-             "text": {"type": "plain_text", "text": label, "emoji": True}}
-            for action, label in (("botox_feedback_yes", ":thumbsup: Helpful"),
-                                  ("botox_feedback_no", ":thumbsdown: Not helpful"))
-        ]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "botox_feedback",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": action,
+                        "value": reply.intent,
+                        "text": {"type": "plain_text", "text": label, "emoji": True},
+                    }
+                    for action, label in (
+                        ("botox_feedback_yes", ":thumbsup: Helpful"),
+                        ("botox_feedback_no", ":thumbsdown: Not helpful"),
+                    )
+                ],
+            }
+        )
     return blocks
 
 
 def help_blocks(command: str) -> tuple[str, list[dict[str, Any]]]:
-    lines = [f"`{command} <question>`: ask anything about Botox (only you see the answer)",
-             f"`{command} share <question>`: post the answer for the whole channel",
-             f"`{command} <topic>`: that topic's answer at once. Topics: "
-             + ", ".join(f"`{t}`" for t in TOPIC_INTENTS)]
+    lines = [
+        f"`{command} <question>`: ask anything about Botox (only you see the answer)",
+        f"`{command} share <question>`: post the answer for the whole channel",
+        f"`{command} <topic>`: that topic's answer at once. Topics: " + ", ".join(f"`{t}`" for t in TOPIC_INTENTS),
+    ]
     text = "\n".join(lines)
     return text, [_section(text, escaped=True)]
 
@@ -61,26 +84,32 @@ def escalation_blocks(item: Escalation, channel_names: dict[str, str]) -> tuple[
     what = "Emergency answer sent" if item.intent == "emergency" else "A patient asked for a person"
     where = channel_names.get(item.channel, item.channel)
     when = item.time.strftime("%Y-%m-%d %H:%M UTC")
-    urgency = {"call_now": " (told to call the emergency number now)",
-               "urgent": " (told to get urgent care today)"}.get(item.urgency or "", "")
+    urgency = {
+        "call_now": " (told to call the emergency number now)",
+        "urgent": " (told to get urgent care today)",
+    }.get(item.urgency or "", "")
     text = f"{what} on {where} at {when}{urgency}."
     fields = [f"*Channel:* {where}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
     if item.sender:
         fields.append(f"*Sender:* {escape(item.sender)}")
-    message = (f"*Message:* {escape(item.text)}" if item.text is not None
-               else "_Message text withheld: health information is not copied here unless "
-                    "BOTOX_BOT_LOG_MESSAGE_TEXT is on._")
+    message = (
+        f"*Message:* {escape(item.text)}"
+        if item.text is not None
+        else "_Message text withheld: health information is not copied here unless BOTOX_BOT_LOG_MESSAGE_TEXT is on._"
+    )
     header = ":rotating_light: " + what if item.intent == "emergency" else ":raising_hand: " + what
-    blocks = [{"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
-              {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
-              _section(message, escaped=True)]
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+        _section(message, escaped=True),
+    ]
     return text, blocks
 
 
 def _section(text: str, escaped: bool = False) -> dict[str, Any]:
     body = text if escaped else escape(text)
     if len(body) > _SECTION_LIMIT:
-        body = body[:_SECTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+        body = body[: _SECTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
     return {"type": "section", "text": {"type": "mrkdwn", "text": body}}
 
 

@@ -26,26 +26,36 @@ What the bot does with each activity:
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-
-import aiohttp
 import re
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
-from microsoft_agents.hosting.core import (AgentApplication, ApplicationOptions, MemoryStorage, RouteRank,
-                                           TurnContext, TurnState)
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    ApplicationOptions,
+    MemoryStorage,
+    RouteRank,
+    TurnContext,
+    TurnState,
+)
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 from yarl import URL
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.teams_auth import (ProviderFactory, auth_configuration, authorize, connections,
-                                     token_validator, unauthorized)
+from botox_bot.channels.teams_auth import (
+    ProviderFactory,
+    auth_configuration,
+    authorize,
+    connections,
+    token_validator,
+    unauthorized,
+)
 from botox_bot.channels.teams_cards import CARD_CONTENT_TYPE, chosen_payload, reply_message, welcome_message
 from botox_bot.core.models import Message
 from botox_bot.server.body import parse_json, parse_model, require_json
@@ -117,8 +127,13 @@ class TeamsHandlers:
         if payload is None and _in_group(activity) and not _mentions_bot(activity):
             return
         text = _plain(_without_mention(activity))
-        message = Message(text=text, payload=payload, channel=NAME, sender_id=_sender(activity),
-                          metadata={"teams_conversation_type": _conversation_type(activity) or "personal"})
+        message = Message(
+            text=text,
+            payload=payload,
+            channel=NAME,
+            sender_id=_sender(activity),
+            metadata={"teams_conversation_type": _conversation_type(activity) or "personal"},
+        )
         try:
             reply = await self.runtime.answer(message)
         except Problem as problem:  # still starting: say so in the chat rather than stay silent
@@ -154,11 +169,11 @@ class TeamsChannel(Channel):
         self.storage = MemoryStorage()  # the SDK's turn state; the bot keeps none of its own there
         self.agent = AgentApplication[TurnState](
             ApplicationOptions(storage=self.storage, start_typing_timer=False, remove_recipient_mention=False),
-            connection_manager=manager)
+            connection_manager=manager,
+        )
         self.handlers = register(self.agent, runtime)
         unhandled = (ActivityTypes.message, ActivityTypes.invoke)
-        self.agent.add_route(lambda context: context.activity.type not in unhandled, _acknowledge,
-                             rank=RouteRank.LAST)
+        self.agent.add_route(lambda context: context.activity.type not in unhandled, _acknowledge, rank=RouteRank.LAST)
 
     def routes(self) -> list[Route]:
         return [Route("POST", self.path(MESSAGES_PATH), self.messages)]
@@ -166,14 +181,20 @@ class TeamsChannel(Channel):
     async def start(self) -> None:
         s = self.settings
         if s.teams_allow_anonymous_unsafe and s.teams_client_id:
-            log.warning(f"{ANONYMOUS} is on but has no effect: a client id is configured ({CLIENT_ID}), so "
-                        "Teams requests without a token are refused")
+            log.warning(
+                f"{ANONYMOUS} is on but has no effect: a client id is configured ({CLIENT_ID}), so "
+                "Teams requests without a token are refused"
+            )
         elif s.teams_allow_anonymous_unsafe:
-            log.warning(f"{ANONYMOUS} is on: {MESSAGES_PATH} accepts requests with no token and replies to "
-                        "whatever serviceUrl they name. Local development only; never expose this server")
+            log.warning(
+                f"{ANONYMOUS} is on: {MESSAGES_PATH} accepts requests with no token and replies to "
+                "whatever serviceUrl they name. Local development only; never expose this server"
+            )
         if s.teams_jwks_url:
-            log.warning("teams tokens are checked against the key set at BOTOX_BOT_TEAMS_JWKS_URL, not Microsoft's",
-                        extra={"jwks_url": s.teams_jwks_url})
+            log.warning(
+                "teams tokens are checked against the key set at BOTOX_BOT_TEAMS_JWKS_URL, not Microsoft's",
+                extra={"jwks_url": s.teams_jwks_url},
+            )
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
         """Token, then body, then the SDK's turn; 202 once the reply (if any) has been sent."""
@@ -190,7 +211,7 @@ class TeamsChannel(Channel):
         request["claims_identity"] = identity  # where the SDK's adapter reads it (as its own decorator leaves it)
         try:
             response = await start_agent_process(request, self.agent, self.adapter)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the Bot Connector did not take the reply
+        except (TimeoutError, aiohttp.ClientError) as exc:  # the Bot Connector did not take the reply
             self.runtime.metrics.rejected.labels(NAME, "reply_not_delivered").inc()
             log.error("teams reply not delivered", extra={"error": type(exc).__name__})
             raise Problem(502, "reply_not_delivered", "the answer could not be sent to the Bot Connector") from None
@@ -204,8 +225,11 @@ class TeamsChannel(Channel):
 
 def card_activity(summary: str, card: dict[str, Any]) -> Activity:
     """A message that is only the card; ``summary`` is the SDK's text for clients that cannot render cards."""
-    return Activity(type=ActivityTypes.message, summary=summary,
-                    attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)])
+    return Activity(
+        type=ActivityTypes.message,
+        summary=summary,
+        attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)],
+    )
 
 
 async def _read_activity(request: web.Request) -> Activity:
@@ -236,8 +260,11 @@ def _check(settings: Settings) -> None:
     """A client id needs its secret and tenant, or no reply could get a token; say so at start-up."""
     if not settings.teams_client_id:
         return
-    missing = [name for name, value in ((CLIENT_SECRET, settings.teams_client_secret),
-                                        (TENANT_ID, settings.teams_tenant_id)) if not value]
+    missing = [
+        name
+        for name, value in ((CLIENT_SECRET, settings.teams_client_secret), (TENANT_ID, settings.teams_tenant_id))
+        if not value
+    ]
     if missing:
         raise SettingsError(f"Teams: {CLIENT_ID} is set, so {' and '.join(missing)} must be set too")
 

@@ -40,8 +40,12 @@ import jwt
 from aiohttp import web
 from microsoft_agents.authentication.msal import MsalAuth
 from microsoft_agents.hosting.core import ConnectionManager
-from microsoft_agents.hosting.core.authorization import (AccessTokenProviderBase, AgentAuthConfiguration,
-                                                         ClaimsIdentity, JwtTokenValidator)
+from microsoft_agents.hosting.core.authorization import (
+    AccessTokenProviderBase,
+    AgentAuthConfiguration,
+    ClaimsIdentity,
+    JwtTokenValidator,
+)
 
 from botox_bot.server.errors import Problem
 from botox_bot.settings import Settings
@@ -51,8 +55,9 @@ log = logging.getLogger("botox_bot.teams")
 SERVICE_CONNECTION = "SERVICE_CONNECTION"  # the SDK's name for the connection replies use
 LEEWAY_SECONDS = 300  # the SDK's clock leeway
 ProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
-_ENTRA_ISSUER = re.compile(r"^https://(?:sts\.windows\.net/([^/]+)/|login\.microsoftonline\.(?:com|us)/([^/]+)/v2\.0)$",
-                           re.IGNORECASE)
+_ENTRA_ISSUER = re.compile(
+    r"^https://(?:sts\.windows\.net/([^/]+)/|login\.microsoftonline\.(?:com|us)/([^/]+)/v2\.0)$", re.IGNORECASE
+)
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
@@ -60,8 +65,11 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
     """The SDK's configuration from the bot's settings. Anonymous requests only when no client id is set."""
     secret = settings.teams_client_secret.get_secret_value() if settings.teams_client_secret else None
     return AgentAuthConfiguration(
-        client_id=settings.teams_client_id, tenant_id=settings.teams_tenant_id, client_secret=secret,
-        connection_name=SERVICE_CONNECTION, validate_issuer=True,
+        client_id=settings.teams_client_id,
+        tenant_id=settings.teams_tenant_id,
+        client_secret=secret,
+        connection_name=SERVICE_CONNECTION,
+        validate_issuer=True,
         anonymous_allowed=settings.teams_allow_anonymous_unsafe and not settings.teams_client_id,
     )
 
@@ -97,8 +105,13 @@ class KeySetTokenValidator(JwtTokenValidator):
                 return self._keys.get_signing_key_from_jwt(token)
 
         key = await asyncio.to_thread(signing_key)
-        claims: dict[str, Any] = jwt.decode(token, key=key, algorithms=["RS256"], leeway=LEEWAY_SECONDS,
-                                            options={"verify_aud": False, "require": ["exp", "iss", "aud"]})
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key=key,
+            algorithms=["RS256"],
+            leeway=LEEWAY_SECONDS,
+            options={"verify_aud": False, "require": ["exp", "iss", "aud"]},
+        )
         client_id = self.configuration.CLIENT_ID
         if not isinstance(claims["aud"], str) or not client_id or claims["aud"].lower() != client_id.lower():
             raise ValueError("Invalid audience.")

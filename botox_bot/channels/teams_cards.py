@@ -58,13 +58,20 @@ def welcome_message(clinic_name: str, bot_name: str | None, in_group: bool) -> t
     topics = [TOPIC_LABELS.get(t, t.replace("_", " ").capitalize()) for t in TOPIC_INTENTS]
     intro = f"Hi! I answer common questions about Botox for {clinic_name}."
     listing = "I can tell you about: " + ", ".join(t.lower() for t in topics) + "."
-    how = (f"Mention me (@{bot_name or 'the bot'}) with your question." if in_group
-           else "Ask me a question, or pick a topic.")
+    how = (
+        f"Mention me (@{bot_name or 'the bot'}) with your question."
+        if in_group
+        else "Ask me a question, or pick a topic."
+    )
     note = "This is general information, not medical advice. In an emergency, call your local emergency number."
     fallback = " ".join((intro, listing, how, note))
-    body = [_text(intro, weight="bolder"), _text(listing), _text(how),
-            choice_buttons([Choice(title=label, payload=f"/{topic}") for topic, label in zip(TOPIC_INTENTS, topics)]),
-            _text(note, isSubtle=True, size="small")]
+    body = [
+        _text(intro, weight="bolder"),
+        _text(listing),
+        _text(how),
+        choice_buttons([Choice(title=label, payload=f"/{topic}") for topic, label in zip(TOPIC_INTENTS, topics)]),
+        _text(note, isSubtle=True, size="small"),
+    ]
     return fallback, card(body, fallback)
 
 
@@ -74,13 +81,25 @@ def emergency_heading(reply: Reply) -> str:
 
 def choice_buttons(choices: list[Choice]) -> dict[str, Any]:
     """An ``ActionSet`` of ``Action.Submit`` buttons, one a choice, placed where it stands in the body."""
-    return {"type": "ActionSet", "actions": [
-        {"type": "Action.Submit", "title": choice.title,
-         "data": {CHOICE_KEY: choice.payload,
-                  "msteams": {"type": "messageBack", "displayText": choice.title, "text": choice.title,
-                              "value": {CHOICE_KEY: choice.payload}}}}
-        for choice in choices[:_MAX_CHOICES]
-    ]}
+    return {
+        "type": "ActionSet",
+        "actions": [
+            {
+                "type": "Action.Submit",
+                "title": choice.title,
+                "data": {
+                    CHOICE_KEY: choice.payload,
+                    "msteams": {
+                        "type": "messageBack",
+                        "displayText": choice.title,
+                        "text": choice.title,
+                        "value": {CHOICE_KEY: choice.payload},
+                    },
+                },
+            }
+            for choice in choices[:_MAX_CHOICES]
+        ],
+    }
 
 
 def chosen_payload(value: Any) -> str | None:
@@ -100,9 +119,14 @@ def chosen_payload(value: Any) -> str | None:
 
 
 def card(body: list[dict[str, Any]], fallback: str) -> dict[str, Any]:
-    return {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": CARD_VERSION, "fallbackText": fallback, "body": body,
-            "msteams": {"width": "Full"}}
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": CARD_VERSION,
+        "fallbackText": fallback,
+        "body": body,
+        "msteams": {"width": "Full"},
+    }
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -88,13 +87,17 @@ class SmsChannel(_TwilioChannel):
             return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
         if keyword in START_WORDS:
             await store.set_opted_out(sender, False)
-            return (f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
-                    "Reply HELP for help, STOP to opt out.")
+            return (
+                f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
+                "Reply HELP for help, STOP to opt out."
+            )
         if keyword in HELP_WORDS:
             phone = f" Call us: {self.settings.clinic_phone}." if self.settings.clinic_phone else ""
-            return (f"{clinic} Botox helpline: text a question for general information.{phone} "
-                    f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
-                    "Msg&data rates may apply.")
+            return (
+                f"{clinic} Botox helpline: text a question for general information.{phone} "
+                f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
+                "Msg&data rates may apply."
+            )
         message = Message(text=body, sender_id=sender, channel=self.name)
         if await store.is_opted_out(sender):
             # they said STOP: no reply until START, but an emergency still reaches staff (answer escalates it)
@@ -111,8 +114,10 @@ class VoiceChannel(_TwilioChannel):
     name = "voice"
 
     def routes(self) -> list[Route]:
-        return [Route("POST", self.path(VOICE_PATH), self.receive),
-                Route("POST", self.path(CONNECT_PATH), self.connect)]
+        return [
+            Route("POST", self.path(VOICE_PATH), self.receive),
+            Route("POST", self.path(CONNECT_PATH), self.connect),
+        ]
 
     async def receive(self, request: web.Request) -> web.Response:
         """``?attempt=N`` counts the caller's failed tries so far (silence, or nothing the bot can place)."""
@@ -125,8 +130,14 @@ class VoiceChannel(_TwilioChannel):
         speech = form["SpeechResult"].strip()
         if not speech:
             return self.twiml(self._retry_or_goodbye(failures + 1, "Sorry, I didn't catch that."))
-        reply = await self.runtime.answer(Message(text=speech, sender_id=form.get("From", "unknown"),
-                                                  channel=self.name, metadata={"call": form.get("CallSid")}))
+        reply = await self.runtime.answer(
+            Message(
+                text=speech,
+                sender_id=form.get("From", "unknown"),
+                channel=self.name,
+                metadata={"call": form.get("CallSid")},
+            )
+        )
         if reply.emergency:
             return self.twiml(self._emergency(reply))
         if reply.intent == "out_of_scope":
@@ -140,8 +151,9 @@ class VoiceChannel(_TwilioChannel):
     async def connect(self, request: web.Request) -> web.Response:
         """The caller's answer to 'press 1 to be connected to the clinic'."""
         form = await self.verified_form(request)
-        wants = form.get("Digits") == "1" or any(w in (form.get("SpeechResult") or "").lower()
-                                                  for w in ("yes", "connect", "please"))
+        wants = form.get("Digits") == "1" or any(
+            w in (form.get("SpeechResult") or "").lower() for w in ("yes", "connect", "please")
+        )
         response = VoiceResponse()
         if wants and self.settings.clinic_phone:
             response.say(f"Connecting you to {self.settings.clinic_name} now.", **VOICE)
@@ -153,9 +165,13 @@ class VoiceChannel(_TwilioChannel):
     # -- TwiML pieces ------------------------------------------------------------------------------
     def _greeting(self) -> VoiceResponse:
         response = VoiceResponse()
-        self._ask(response, f"Hello, this is {self.settings.clinic_name}'s Botox information line. If this is "
-                            f"an emergency, hang up and call {spoken_number(self.settings.emergency_number)}. "
-                            "What would you like to know about Botox?", failures=0)
+        self._ask(
+            response,
+            f"Hello, this is {self.settings.clinic_name}'s Botox information line. If this is "
+            f"an emergency, hang up and call {spoken_number(self.settings.emergency_number)}. "
+            "What would you like to know about Botox?",
+            failures=0,
+        )
         response.redirect(self._url(VOICE_PATH, 1), method="POST")  # silence: Gather falls through to here
         return response
 
@@ -165,8 +181,12 @@ class VoiceChannel(_TwilioChannel):
             response.say(why, **VOICE)
             self._goodbye(response)
             return response
-        self._ask(response, f"{why} You can ask about how Botox works, how long it lasts, repeat treatments, "
-                            "medical uses, or safety. What would you like to know?", failures=failures)
+        self._ask(
+            response,
+            f"{why} You can ask about how Botox works, how long it lasts, repeat treatments, "
+            "medical uses, or safety. What would you like to know?",
+            failures=failures,
+        )
         response.redirect(self._url(VOICE_PATH, failures + 1), method="POST")
         return response
 
@@ -175,8 +195,15 @@ class VoiceChannel(_TwilioChannel):
         response = VoiceResponse()
         response.say(self._speech(reply.answer), **VOICE)
         if self.settings.clinic_phone:
-            gather = Gather(input="dtmf speech", num_digits=1, timeout=5, action=self.path(CONNECT_PATH),
-                            method="POST", hints="yes, connect", **{"language": VOICE["language"]})
+            gather = Gather(
+                input="dtmf speech",
+                num_digits=1,
+                timeout=5,
+                action=self.path(CONNECT_PATH),
+                method="POST",
+                hints="yes, connect",
+                **{"language": VOICE["language"]},
+            )
             gather.say(f"To be connected to {self.settings.clinic_name} now, press 1 or say yes.", **VOICE)
             response.append(gather)
         # no key pressed: the instruction again for who missed it, then the consult prompt that ends every reply
@@ -189,8 +216,13 @@ class VoiceChannel(_TwilioChannel):
         return speech_text(text, (self.settings.emergency_number, self.settings.clinic_phone))
 
     def _ask(self, response: VoiceResponse, prompt: str, failures: int) -> None:
-        gather = Gather(input="speech", action=self._url(VOICE_PATH, failures), method="POST",
-                        speech_timeout="auto", language=VOICE["language"])
+        gather = Gather(
+            input="speech",
+            action=self._url(VOICE_PATH, failures),
+            method="POST",
+            speech_timeout="auto",
+            language=VOICE["language"],
+        )
         gather.say(prompt, **VOICE)
         response.append(gather)
 

@@ -24,7 +24,7 @@ _ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
 _SECURITY_HEADERS = {
     # everything from this origin, nothing inline, nothing from elsewhere; framing allowed (clinic sites embed it)
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                               "img-src 'self' data:; base-uri 'none'; form-action 'none'",
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -45,8 +45,10 @@ class WebChatChannel(Channel):
         self._version = hashlib.sha256(b"".join(self._assets.values())).hexdigest()[:12]
 
     def routes(self) -> list[Route]:
-        return [Route("GET", self.path("/"), self.page),
-                *(Route("GET", self.path(f"/chat/{name}"), self._asset_handler(name)) for name in _ASSETS)]
+        return [
+            Route("GET", self.path("/"), self.page),
+            *(Route("GET", self.path(f"/chat/{name}"), self._asset_handler(name)) for name in _ASSETS),
+        ]
 
     async def page(self, request: web.Request) -> web.Response:
         sender = f"web-{uuid.uuid4().hex}"

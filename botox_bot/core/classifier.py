@@ -61,8 +61,9 @@ def sklearn_pipeline(c: float = DEFAULT_C):
 class IntentClassifier:
     """Scores a text against every intent; ``predict`` returns them ranked, best first."""
 
-    def __init__(self, labels: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray,
-                 weights: np.ndarray, bias: np.ndarray):
+    def __init__(
+        self, labels: Sequence[str], vocabulary: dict[str, int], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray
+    ):
         self.labels = list(labels)
         self._vocab = vocabulary
         self._idf = idf.astype(np.float64)
@@ -117,8 +118,14 @@ class IntentClassifier:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
         os.close(fd)
         try:
-            np.savez(tmp, labels=np.array(self.labels), terms=np.array(terms), idf=self._idf,
-                     weights=self._weights.astype(np.float32), bias=self._bias)
+            np.savez(
+                tmp,
+                labels=np.array(self.labels),
+                terms=np.array(terms),
+                idf=self._idf,
+                weights=self._weights.astype(np.float32),
+                bias=self._bias,
+            )
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -128,16 +135,18 @@ class IntentClassifier:
     def load(cls, path: Path) -> IntentClassifier:
         with np.load(path, allow_pickle=False) as data:
             terms = data["terms"].tolist()
-            return cls(data["labels"].tolist(), dict(zip(terms, range(len(terms)))), data["idf"],
-                       data["weights"], data["bias"])
+            return cls(
+                data["labels"].tolist(), dict(zip(terms, range(len(terms)))), data["idf"], data["weights"], data["bias"]
+            )
 
 
 def cache_key(content_digest: str, c: float = DEFAULT_C) -> str:
     return hashlib.sha256(f"{content_digest}:{c}:{MODEL_VERSION}".encode()).hexdigest()[:24]
 
 
-def load_or_train(texts: Sequence[str], labels: Sequence[str], content_digest: str,
-                  cache_dir: Path | None) -> IntentClassifier:
+def load_or_train(
+    texts: Sequence[str], labels: Sequence[str], content_digest: str, cache_dir: Path | None
+) -> IntentClassifier:
     """Load the model for this exact content from the cache, or train it and try to cache it."""
     path = cache_dir / f"intent-model-{cache_key(content_digest)}.npz" if cache_dir else None
     if path and path.is_file():

@@ -309,9 +309,7 @@ def _check_keywords(keywords, problems) -> None:
             for word in words:
                 key = clean(word)
                 if key in seen and seen[key] != value:
-                    problems.append(
-                        f"intents: keyword {word!r} fills slot {slot} with both {seen[key]} and {value}"
-                    )
+                    problems.append(f"intents: keyword {word!r} fills slot {slot} with both {seen[key]} and {value}")
                 seen[key] = value
 
 

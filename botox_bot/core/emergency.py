@@ -57,46 +57,86 @@ _BODY = r"(?:arms?|legs?|neck|body|hands?|shoulders?|everywhere|all over)"
 _RULES: tuple[tuple[str, str, str], ...] = (
     # (kind, level, pattern) over the normalised text
     ("breathing", CALL_NOW, rf"{_HARD}\W+{_D}{{0,3}}breath\w*"),
-    ("breathing", CALL_NOW, rf"breath\w*\W+{_D}{{0,3}}(?:hard|harder|difficult|labou?red|shallow|tight|weird|"
-                            r"funny|heavy|strange|off|fast|rapid|noisy)"),
-    ("breathing", CALL_NOW, r"short(?:ness)? of breath|breathless|out of breath|gasping|wheez\w*|dyspn[oe]\w*|"
-                            r"cant get (?:enough )?air|(?:chest|airway) (?:is |feels |feel )?(?:tight|closing)|"
-                            r"suffocat\w*|no puedo respirar|dificultad para respirar|me cuesta respirar|falta de aire"),
+    (
+        "breathing",
+        CALL_NOW,
+        rf"breath\w*\W+{_D}{{0,3}}(?:hard|harder|difficult|labou?red|shallow|tight|weird|"
+        r"funny|heavy|strange|off|fast|rapid|noisy)",
+    ),
+    (
+        "breathing",
+        CALL_NOW,
+        r"short(?:ness)? of breath|breathless|out of breath|gasping|wheez\w*|dyspn[oe]\w*|"
+        r"cant get (?:enough )?air|(?:chest|airway) (?:is |feels |feel )?(?:tight|closing)|"
+        r"suffocat\w*|no puedo respirar|dificultad para respirar|me cuesta respirar|falta de aire",
+    ),
     ("swallowing", CALL_NOW, rf"{_HARD}\W+{_D}{{0,3}}swallow\w*"),
-    ("swallowing", CALL_NOW, rf"swallow\w*\W+{_D}{{0,3}}(?:hard|harder|difficult|painful|weird|funny|strange|off|"
-                             r"impossible|a struggle)"),
-    ("swallowing", CALL_NOW, r"dysphagia|choking|chok(?:e|ed) on|(?:food|water|drinks?|liquids?|pills?|spit|saliva)"
-                             rf"\W+{_D}{{0,3}}(?:stuck|going down the wrong|goes down the wrong|went down the wrong|"
-                             r"coming (?:back|out)|comes (?:back|out))|no puedo tragar|dificultad para tragar"),
-    ("throat", CALL_NOW, rf"(?:throat|tongue)\W+{_D}{{0,4}}(?:swell\w*|swollen|closing|tight\w*|thick)|"
-                         rf"(?:swell\w*|swollen)\W+{_D}{{0,2}}(?:throat|tongue)|anaphyla\w*"),
-    ("weakness", CALL_NOW, rf"weakness\W+{_D}{{0,2}}spreading|spreading\W+{_D}{{0,2}}weakness|"
-                           rf"{_WEAK}\W+{_D}{{0,4}}spreading"),
-    ("weakness", URGENT, rf"{_WEAK}\W+{_D}{{0,4}}{_BODY}|(?:whole|entire|full) body\W+{_D}{{0,3}}{_WEAK}|"
-                         rf"(?:generali[sz]ed|general|total|full body|whole body) weakness|"
-                         rf"(?:neck|arms?|legs?)\W+{_D}{{0,3}}{_WEAK}|"
-                         rf"{_HARD}\W+{_D}{{0,3}}(?:hold\w*|lift\w*|keep\w*|raise|raising) (?:up )?"
-                         r"(?:my |his |her |their |the )?(?:head|arms?|neck)|"
-                         r"head (?:keeps |is )?(?:falling|dropping|flopping|droops|drooping)|"
-                         r"(?:cant|cannot|can hardly|can barely|hardly|barely|unable to|trouble|hard to) "
-                         r"(?:stand|walk|get up|climb|grip|lift)\w*|"
-                         r"(?:legs?|knees?) (?:keep |keeps |kept )?(?:giving out|gave out|give out|buckl\w*)"),
-    ("speech", URGENT, rf"{_HARD}\W+{_D}{{0,3}}(?:speak\w*|talk\w*|speech|saying words|get(?:ting)? (?:my |the )?"
-                       r"words out|forming words|pronounc\w*)|slurr\w*|dysarthria|dysphonia|"
-                       rf"(?:speech|voice)\W+{_D}{{0,3}}(?:slurred|slow|weird|off|changed|different|hoarse|gone|"
-                       r"weak|raspy|strange)|(?:lost|losing|loss of) (?:my |her |his )?voice|hoarse\w*|"
-                       r"dificultad para hablar"),
-    ("vision", URGENT, r"(?:double|dubble|duble|doubel|doble|dbl) vision|seeing (?:double|dubble)|see(?:ing)? (?:two|2) of|diplopia|"
-                       r"blurr?(?:y|ed|ing)? (?:vision|sight|eyes)|"
-                       rf"(?:vision|sight|eyesight)\W+{_D}{{0,3}}(?:blur\w*|double|fuzzy|hazy|weird|off|changed|"
-                       r"worse|going|problems?|dim)|"
-                       r"(?:cant|cannot|trouble|hard to|difficulty|unable to) (?:see|focus)\w*|"
-                       r"everything (?:is |looks |seems )?(?:blurry|double|fuzzy)|"
-                       r"(?:lost|losing|loss of) (?:my )?(?:vision|sight)|vision (?:doble|borrosa)"),
+    (
+        "swallowing",
+        CALL_NOW,
+        rf"swallow\w*\W+{_D}{{0,3}}(?:hard|harder|difficult|painful|weird|funny|strange|off|"
+        r"impossible|a struggle)",
+    ),
+    (
+        "swallowing",
+        CALL_NOW,
+        r"dysphagia|choking|chok(?:e|ed) on|(?:food|water|drinks?|liquids?|pills?|spit|saliva)"
+        rf"\W+{_D}{{0,3}}(?:stuck|going down the wrong|goes down the wrong|went down the wrong|"
+        r"coming (?:back|out)|comes (?:back|out))|no puedo tragar|dificultad para tragar",
+    ),
+    (
+        "throat",
+        CALL_NOW,
+        rf"(?:throat|tongue)\W+{_D}{{0,4}}(?:swell\w*|swollen|closing|tight\w*|thick)|"
+        rf"(?:swell\w*|swollen)\W+{_D}{{0,2}}(?:throat|tongue)|anaphyla\w*",
+    ),
+    (
+        "weakness",
+        CALL_NOW,
+        rf"weakness\W+{_D}{{0,2}}spreading|spreading\W+{_D}{{0,2}}weakness|"
+        rf"{_WEAK}\W+{_D}{{0,4}}spreading",
+    ),
+    (
+        "weakness",
+        URGENT,
+        rf"{_WEAK}\W+{_D}{{0,4}}{_BODY}|(?:whole|entire|full) body\W+{_D}{{0,3}}{_WEAK}|"
+        rf"(?:generali[sz]ed|general|total|full body|whole body) weakness|"
+        rf"(?:neck|arms?|legs?)\W+{_D}{{0,3}}{_WEAK}|"
+        rf"{_HARD}\W+{_D}{{0,3}}(?:hold\w*|lift\w*|keep\w*|raise|raising) (?:up )?"
+        r"(?:my |his |her |their |the )?(?:head|arms?|neck)|"
+        r"head (?:keeps |is )?(?:falling|dropping|flopping|droops|drooping)|"
+        r"(?:cant|cannot|can hardly|can barely|hardly|barely|unable to|trouble|hard to) "
+        r"(?:stand|walk|get up|climb|grip|lift)\w*|"
+        r"(?:legs?|knees?) (?:keep |keeps |kept )?(?:giving out|gave out|give out|buckl\w*)",
+    ),
+    (
+        "speech",
+        URGENT,
+        rf"{_HARD}\W+{_D}{{0,3}}(?:speak\w*|talk\w*|speech|saying words|get(?:ting)? (?:my |the )?"
+        r"words out|forming words|pronounc\w*)|slurr\w*|dysarthria|dysphonia|"
+        rf"(?:speech|voice)\W+{_D}{{0,3}}(?:slurred|slow|weird|off|changed|different|hoarse|gone|"
+        r"weak|raspy|strange)|(?:lost|losing|loss of) (?:my |her |his )?voice|hoarse\w*|"
+        r"dificultad para hablar",
+    ),
+    (
+        "vision",
+        URGENT,
+        r"(?:double|dubble|duble|doubel|doble|dbl) vision|seeing (?:double|dubble)|see(?:ing)? (?:two|2) of|diplopia|"
+        r"blurr?(?:y|ed|ing)? (?:vision|sight|eyes)|"
+        rf"(?:vision|sight|eyesight)\W+{_D}{{0,3}}(?:blur\w*|double|fuzzy|hazy|weird|off|changed|"
+        r"worse|going|problems?|dim)|"
+        r"(?:cant|cannot|trouble|hard to|difficulty|unable to) (?:see|focus)\w*|"
+        r"everything (?:is |looks |seems )?(?:blurry|double|fuzzy)|"
+        r"(?:lost|losing|loss of) (?:my )?(?:vision|sight)|vision (?:doble|borrosa)",
+    ),
     ("allergy", CALL_NOW, rf"allergic reaction\W+{_D}{{0,6}}(?:breath\w*|throat|tongue)"),
     ("allergy", URGENT, r"\bhives\b|welts|allergic reaction|(?:rash|itch\w*) (?:all over|everywhere|spreading)"),
-    ("bladder", URGENT, r"(?:cant|cannot|unable to|trouble|difficulty) (?:control|hold)\w* (?:my )?"
-                        r"(?:bladder|pee|urine)|(?:lost|losing|loss of) (?:my )?bladder control"),
+    (
+        "bladder",
+        URGENT,
+        r"(?:cant|cannot|unable to|trouble|difficulty) (?:control|hold)\w* (?:my )?"
+        r"(?:bladder|pee|urine)|(?:lost|losing|loss of) (?:my )?bladder control",
+    ),
     ("botulism", URGENT, r"botulism"),
 )
 _COMPILED = tuple((kind, level, re.compile(rf"(?<![a-z0-9])(?:{pat})")) for kind, level, pat in _RULES)

@@ -47,8 +47,7 @@ class Understanding:
 
 
 class Engine:
-    def __init__(self, content: Content, classifier: IntentClassifier, settings: Settings,
-                 store: Store | None = None):
+    def __init__(self, content: Content, classifier: IntentClassifier, settings: Settings, store: Store | None = None):
         self.content = content
         self.classifier = classifier
         self.settings = settings
@@ -162,8 +161,9 @@ class Engine:
     def _reply(self, result: Understanding, channel: str) -> Reply:
         if result.choices:
             name = "utter_choose"
-            choices = [Choice(title=self.content.title(i), payload=self._payload(i, result.slots))
-                       for i in result.choices]
+            choices = [
+                Choice(title=self.content.title(i), payload=self._payload(i, result.slots)) for i in result.choices
+            ]
         else:
             name, choices = f"utter_{result.intent}", []
         picked = self.templates.pick(name, result.slots, channel)

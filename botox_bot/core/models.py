@@ -32,7 +32,7 @@ class Message(BaseModel):
     channel: str = "cli"
     payload: str | None = Field(
         default=None,
-        description="A choice's payload when the person clicked a button (e.g. '/duration{\"use\":\"sweating\"}').",
+        description='A choice\'s payload when the person clicked a button (e.g. \'/duration{"use":"sweating"}\').',
     )
     metadata: dict[str, Any] = Field(default_factory=dict)
 

@@ -39,8 +39,7 @@ class Templates:
     def __init__(self, content: Content, values: dict[str, str], rng: random.Random | None = None):
         self._rng = rng or random.Random()
         self._responses = {
-            name: [self._render(v, values) for v in variations]
-            for name, variations in content.responses.items()
+            name: [self._render(v, values) for v in variations] for name, variations in content.responses.items()
         }
 
     @staticmethod

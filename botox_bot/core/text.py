@@ -32,9 +32,7 @@ def clean(text: str) -> str:
     if text.isascii():  # the common case, without the per-character Unicode work below
         return _SPACES.sub(" ", _ASCII_CONTROL.sub(" ", text.lower()).replace("`", "'")).strip()
     text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    text = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch)
-    )
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return _SPACES.sub(" ", text).strip()
 
@@ -65,7 +63,7 @@ def char_ngrams(tok: str) -> list[str]:
     No prefix: they hold only letters, digits and spaces, so they cannot collide with 'w:' and 'b:' features.
     """
     padded = f" {tok} "
-    return [padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    return [padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
 
 
 def features(text: str) -> list[str]:

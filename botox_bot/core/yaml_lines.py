@@ -45,8 +45,9 @@ def load_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     return data, lines
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int],
-           key_line: int | None = None) -> Any:
+def _build(
+    loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int], key_line: int | None = None
+) -> Any:
     """Build the value of ``node``; a collection's line is its key's line, a scalar's is its text's."""
     if isinstance(node, yaml.ScalarNode):
         block = node.style in ("|", ">")  # a block scalar's text starts on the line after its indicator

@@ -14,8 +14,10 @@ __all__ = ["BotRuntime", "create_app", "mount", "run"]
 def __getattr__(name: str) -> Any:
     if name == "BotRuntime":
         from botox_bot.server.runtime import BotRuntime
+
         return BotRuntime
     if name in {"create_app", "mount", "run"}:
         from botox_bot.server import app
+
         return getattr(app, name)
     raise AttributeError(name)

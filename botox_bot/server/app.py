@@ -28,8 +28,13 @@ RUNTIME = web.AppKey("botox_bot_runtime", BotRuntime)
 CHANNELS = web.AppKey("botox_bot_channels", list)
 
 
-def mount(app: web.Application, runtime: BotRuntime, channels: Sequence[Channel] | None = None,
-          prefix: str = "", health: bool = False) -> list[Channel]:
+def mount(
+    app: web.Application,
+    runtime: BotRuntime,
+    channels: Sequence[Channel] | None = None,
+    prefix: str = "",
+    health: bool = False,
+) -> list[Channel]:
     """Add the bot's channels (and, with ``health``, its health and metrics routes) to ``app``.
 
     The engine loads when ``app`` starts; until then the channels answer 503 and ``/readyz`` says so.
@@ -38,9 +43,17 @@ def mount(app: web.Application, runtime: BotRuntime, channels: Sequence[Channel]
     parts: list[Channel] = [*live, HealthRoutes(runtime, prefix, live)] if health else live
     for part in parts:
         for route in part.routes():
-            app.router.add_route(route.method, route.path, observed(
-                part.name, route.handler, runtime.metrics, quiet=part.name == "system",
-                timeout=runtime.settings.request_timeout_seconds))
+            app.router.add_route(
+                route.method,
+                route.path,
+                observed(
+                    part.name,
+                    route.handler,
+                    runtime.metrics,
+                    quiet=part.name == "system",
+                    timeout=runtime.settings.request_timeout_seconds,
+                ),
+            )
     app[RUNTIME] = runtime
     app[CHANNELS] = live
     app.cleanup_ctx.append(runtime.lifespan)
@@ -48,8 +61,9 @@ def mount(app: web.Application, runtime: BotRuntime, channels: Sequence[Channel]
     return live
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None,
-               store: Store | None = None) -> web.Application:
+def create_app(
+    settings: Settings | None = None, *, engine: Engine | None = None, store: Store | None = None
+) -> web.Application:
     """The whole bot as one aiohttp application. ``engine`` skips loading (tests, programs that have one)."""
     settings = settings or load_settings()
     runtime = BotRuntime(settings, engine=engine, store=store)
@@ -80,8 +94,14 @@ async def run(app: web.Application, host: str, port: int, shutdown_timeout: floa
     """
     # keep-alive as nginx does (75 s), not aiohttp's hour: idle connections do not pile up; and after a
     # refusal that left a body unread (408, 413), 2 s of draining it, not 10, before the connection closes
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout, handle_signals=False,
-                           keepalive_timeout=75, lingering_time=2.0)
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        shutdown_timeout=shutdown_timeout,
+        handle_signals=False,
+        keepalive_timeout=75,
+        lingering_time=2.0,
+    )
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,8 +17,9 @@ _CHUNK = 16_384
 def require_json(request: web.Request) -> None:
     ctype = request.content_type
     if ctype != "application/json" and not (ctype.startswith("application/") and ctype.endswith("+json")):
-        raise Problem(415, "unsupported_media_type",
-                      f"send the body as application/json (got {ctype or 'no Content-Type'})")
+        raise Problem(
+            415, "unsupported_media_type", f"send the body as application/json (got {ctype or 'no Content-Type'})"
+        )
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes:
@@ -41,8 +42,9 @@ def parse_json(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise Problem(400, "invalid_json", "the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise Problem(400, "invalid_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                           f"column {exc.colno}") from None
+        raise Problem(
+            400, "invalid_json", f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except RecursionError:
         raise Problem(400, "invalid_json", "the body's JSON is nested too deeply") from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits

@@ -16,9 +16,11 @@ class HealthRoutes(Channel):
         self.live = live or []
 
     def routes(self) -> list[Route]:
-        return [Route("GET", self.path("/healthz"), self.healthz),
-                Route("GET", self.path("/readyz"), self.readyz),
-                Route("GET", self.path("/metrics"), self.metrics)]
+        return [
+            Route("GET", self.path("/healthz"), self.healthz),
+            Route("GET", self.path("/readyz"), self.readyz),
+            Route("GET", self.path("/metrics"), self.metrics),
+        ]
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -27,8 +29,14 @@ class HealthRoutes(Channel):
         channels = [c.name for c in self.live]
         if self.runtime.ready:
             store = await self.runtime.store.status()  # "degraded": answering, but not sharing state
-            return web.json_response({"status": "ready", "channels": channels, "store": self.runtime.store.name,
-                                      "degraded": store == "degraded"})
+            return web.json_response(
+                {
+                    "status": "ready",
+                    "channels": channels,
+                    "store": self.runtime.store.name,
+                    "degraded": store == "degraded",
+                }
+            )
         if self.runtime.load_error:
             return web.json_response({"status": "failed", "error": self.runtime.load_error}, status=503)
         return web.json_response({"status": "loading"}, status=503, headers={"Retry-After": "1"})

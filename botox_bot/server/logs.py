@@ -42,12 +42,14 @@ def configure_logging(level: str = "INFO", stream=None) -> None:
     """Send every logger's records to ``stream`` (stderr) as JSON lines. Called once, by ``botox-bot serve``."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(_RequestIdFilter())
-    handler.setFormatter(JsonFormatter(
-        "{levelname}{name}{message}{request_id}",
-        style="{",
-        rename_fields={"levelname": "level", "name": "logger"},
-        timestamp="time",  # ISO 8601, UTC
-    ))
+    handler.setFormatter(
+        JsonFormatter(
+            "{levelname}{name}{message}{request_id}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",  # ISO 8601, UTC
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

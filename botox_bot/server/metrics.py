@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST, disable_created_metrics
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from botox_bot.core.models import Reply
 
@@ -18,24 +26,41 @@ class Metrics:
         self.registry = CollectorRegistry()
         ProcessCollector(registry=self.registry)
         r = self.registry
-        self.requests = Counter("botox_bot_requests", "HTTP requests by channel and status.",
-                                ["channel", "status"], registry=r)
-        self.latency = Histogram("botox_bot_request_duration_seconds", "Time to answer a request, by channel.",
-                                 ["channel"], buckets=LATENCY_BUCKETS, registry=r)
-        self.replies = Counter("botox_bot_replies", "Replies by channel and intent.", ["channel", "intent"],
-                               registry=r)
-        self.fallbacks = Counter("botox_bot_fallbacks", "Replies that could not answer (out_of_scope).",
-                                 ["channel"], registry=r)
-        self.emergencies = Counter("botox_bot_emergencies", "Emergency replies, by channel and level.",
-                                   ["channel", "level"], registry=r)
-        self.rate_limited = Counter("botox_bot_rate_limited", "Messages refused by the rate limit.",
-                                    ["channel"], registry=r)
-        self.rejected = Counter("botox_bot_rejected", "Requests refused before answering, by reason.",
-                                ["channel", "reason"], registry=r)
-        self.escalations = Counter("botox_bot_escalations", "Emergencies and handoffs sent to staff, by outcome.",
-                                   ["channel", "outcome"], registry=r)
-        self.feedback = Counter("botox_bot_feedback", "Helpful / not helpful clicks on answers.",
-                                ["channel", "intent", "helpful"], registry=r)
+        self.requests = Counter(
+            "botox_bot_requests", "HTTP requests by channel and status.", ["channel", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "botox_bot_request_duration_seconds",
+            "Time to answer a request, by channel.",
+            ["channel"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.replies = Counter("botox_bot_replies", "Replies by channel and intent.", ["channel", "intent"], registry=r)
+        self.fallbacks = Counter(
+            "botox_bot_fallbacks", "Replies that could not answer (out_of_scope).", ["channel"], registry=r
+        )
+        self.emergencies = Counter(
+            "botox_bot_emergencies", "Emergency replies, by channel and level.", ["channel", "level"], registry=r
+        )
+        self.rate_limited = Counter(
+            "botox_bot_rate_limited", "Messages refused by the rate limit.", ["channel"], registry=r
+        )
+        self.rejected = Counter(
+            "botox_bot_rejected", "Requests refused before answering, by reason.", ["channel", "reason"], registry=r
+        )
+        self.escalations = Counter(
+            "botox_bot_escalations",
+            "Emergencies and handoffs sent to staff, by outcome.",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.feedback = Counter(
+            "botox_bot_feedback",
+            "Helpful / not helpful clicks on answers.",
+            ["channel", "intent", "helpful"],
+            registry=r,
+        )
         self.ready = Gauge("botox_bot_ready", "1 once the content is loaded and the model trained.", registry=r)
 
     def count_reply(self, channel: str, reply: Reply) -> None:

@@ -21,8 +21,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("botox_bot.http")
 
 
-def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = False,
-             timeout: float | None = None) -> Handler:
+def observed(
+    channel: str, handler: Handler, metrics: Metrics, quiet: bool = False, timeout: float | None = None
+) -> Handler:
     """Wrap ``handler``; ``quiet`` logs its requests at DEBUG (health probes every few seconds are noise).
 
     ``timeout`` bounds the whole request: a client that sends half a body and stalls gets 408 and lets go of
@@ -41,10 +42,18 @@ def observed(channel: str, handler: Handler, metrics: Metrics, quiet: bool = Fal
             elapsed = time.perf_counter() - started
             metrics.requests.labels(channel, str(response.status)).inc()
             metrics.latency.labels(channel).observe(elapsed)
-            log.log(logging.DEBUG if quiet else logging.INFO, "request", extra={
-                "channel": channel, "method": request.method, "path": request.path,
-                "status": response.status, "duration_ms": round(elapsed * 1000, 2), **fields,
-            })
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
+                "request",
+                extra={
+                    "channel": channel,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    **fields,
+                },
+            )
             fields[LINE_WRITTEN] = True
             return response
         finally:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiohttp import web
 
@@ -94,7 +94,9 @@ class BotRuntime:
         self._engine = engine
         gc.freeze()  # the loaded content and model live as long as the process: keep them out of every GC pass
         self.metrics.ready.set(1)
-        log.info("ready", extra={"intents": len(engine.classifier.labels), "content_digest": engine.content.digest[:12]})
+        log.info(
+            "ready", extra={"intents": len(engine.classifier.labels), "content_digest": engine.content.digest[:12]}
+        )
 
     @property
     def known_intents(self) -> frozenset[str]:
@@ -104,8 +106,7 @@ class BotRuntime:
     async def answer(self, message: Message) -> Reply:
         """The one way channels reach the core: answer, count, and log what may be logged."""
         if self._engine is None:
-            raise Problem(503, "not_ready", "the bot is still starting; try again in a moment",
-                          {"Retry-After": "1"})
+            raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
         reply = await self._engine.answer(message)
         self.metrics.count_reply(message.channel, reply)
         fields = {"intent": reply.intent, "confidence": reply.confidence, "emergency": reply.emergency}
@@ -131,9 +132,13 @@ class BotRuntime:
             return
         loud = self.settings.log_message_text
         escalation = Escalation(
-            channel=message.channel, intent=reply.intent, urgency=reply.slots.get("red_flag"),
-            time=datetime.now(timezone.utc), request_id=request_id.get(),
-            text=message.text if loud else None, sender=message.sender_id if loud else None,
+            channel=message.channel,
+            intent=reply.intent,
+            urgency=reply.slots.get("red_flag"),
+            time=datetime.now(UTC),
+            request_id=request_id.get(),
+            text=message.text if loud else None,
+            sender=message.sender_id if loud else None,
         )
         for sink in self._sinks:
             task = asyncio.create_task(self._deliver(sink, escalation))
@@ -146,8 +151,9 @@ class BotRuntime:
             self.metrics.escalations.labels(escalation.channel, "sent").inc()
         except Exception:
             self.metrics.escalations.labels(escalation.channel, "failed").inc()
-            log.exception("escalation not delivered", extra={"channel": escalation.channel,
-                                                            "intent": escalation.intent})
+            log.exception(
+                "escalation not delivered", extra={"channel": escalation.channel, "intent": escalation.intent}
+            )
 
     async def retry_after(self, channel: str, sender: str, text: str) -> int | None:
         """Count one message: None when it may be answered, else the seconds ``sender`` should wait.

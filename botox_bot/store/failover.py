@@ -29,8 +29,7 @@ _FAILURES = (RedisError, OSError, asyncio.TimeoutError)
 class FailoverStore:
     name = "redis"
 
-    def __init__(self, primary: RedisStore, fallback: MemoryStore | None = None,
-                 retry_seconds: float = RETRY_SECONDS):
+    def __init__(self, primary: RedisStore, fallback: MemoryStore | None = None, retry_seconds: float = RETRY_SECONDS):
         self.primary = primary
         self.fallback = fallback or MemoryStore()
         self.retry_seconds = retry_seconds
@@ -114,5 +113,3 @@ class FailoverStore:
 def store_from_url(url: str | None) -> MemoryStore | FailoverStore:
     """``REDIS_URL`` set: Redis with failover to memory; unset: memory only."""
     return FailoverStore(RedisStore(url)) if url else MemoryStore()
-
-

@@ -28,10 +28,13 @@ class RedisStore:
         self.prefix = prefix
         # after a Redis restart every pooled connection is dead: each one retries once on a fresh connection
         # (a connection error only: a hung Redis is not waited on twice)
-        self.client = aioredis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_SECONDS,
-                                              socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-                                              retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-                                              decode_responses=True)
+        self.client = aioredis.Redis.from_url(
+            url,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+            decode_responses=True,
+        )
         self._window: MovingWindow | None = None
 
     def _key(self, *parts: str) -> str:
@@ -65,10 +68,15 @@ class RedisStore:
             from limits.aio.storage import RedisStorage
 
             scheme_url = "async+" + self.url if not self.url.startswith("async+") else self.url
-            self._window = MovingWindow(RedisStorage(scheme_url, implementation="redispy",
-                                                     key_prefix=self.prefix + "rate",
-                                                     socket_timeout=SOCKET_TIMEOUT_SECONDS,
-                                                     socket_connect_timeout=SOCKET_TIMEOUT_SECONDS))
+            self._window = MovingWindow(
+                RedisStorage(
+                    scheme_url,
+                    implementation="redispy",
+                    key_prefix=self.prefix + "rate",
+                    socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                    socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+                )
+            )
         return await self._window.retry_after(key, per_minute)
 
     async def count_feedback(self, intent: str, helpful: str) -> None:
