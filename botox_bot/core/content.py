@@ -152,8 +152,14 @@ class Content:
     digest: str
     warnings: list[str] = field(default_factory=list)
 
-    def title(self, intent: str) -> str:
+    def title(self, intent: str, language: str = "en") -> str:
+        """The short title people see for an intent (choice buttons, help lists, staff escalations)."""
         return self.titles.get(intent) or intent.replace("_", " ").capitalize()
+
+    @property
+    def topics(self) -> list[str]:
+        """The topics, in the order people see them (choices, /botox help, Teams buttons, the phone menu)."""
+        return [t for t in TOPIC_INTENTS if t in self.examples]
 
     def training_data(self) -> tuple[list[str], list[str]]:
         texts, labels = [], []

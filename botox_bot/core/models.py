@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+Urgency = Literal["call_now", "urgent", "crisis"]
+"""How fast a person must act, set only by the triage screen (or the classifier's second net):
+
+- ``call_now``: call the emergency number now (breathing, swallowing, swelling, anaphylaxis, FAST, spreading weakness)
+- ``urgent``: the emergency department now (suspected spread of toxin: vision, speech, generalised weakness, bladder)
+- ``crisis``: self-harm or suicidal thoughts: the crisis line, said with care
+"""
+
+Audience = Literal["self", "other", "staff"]
+"""Who the message is about: the writer, someone else (a relative), or a patient reported by staff."""
 
 CORE_INTENTS: tuple[str, ...] = (
     "how_it_works",
@@ -35,6 +46,11 @@ class Message(BaseModel):
         description='A choice\'s payload when the person clicked a button (e.g. \'/duration{"use":"sweating"}\').',
     )
     metadata: dict[str, Any] = Field(default_factory=dict)
+    language: str | None = Field(
+        default=None,
+        description="The language the channel knows the person uses (page language, Slack or Teams locale, "
+        "an explicit choice); None: detect it from the text and the conversation.",
+    )
 
 
 class Choice(BaseModel):
@@ -57,7 +73,17 @@ class Reply(BaseModel):
     text: str
     choices: list[Choice] = Field(default_factory=list)
     sources: list[str] = Field(default_factory=list)
-    emergency: bool = False
+    emergency: bool = Field(default=False, description="urgency is call_now or urgent: the red box.")
+    urgency: Urgency | None = Field(default=None, description="Set for emergency and crisis answers only.")
+    audience: Audience = "self"
+    language: str = Field(default="en", description="The language of the reply (an ISO 639-1 code).")
+    answer_key: str = Field(
+        default="",
+        description="The specific answer given, e.g. 'safety/pregnancy' (Rasa's retrieval intent); the intent "
+        "itself when there is no specific answer.",
+    )
+    fallback: bool = Field(default=False, description="The bot could not place the question (out of scope).")
+    handoff: bool = Field(default=False, description="The person asked for a human.")
     ranking: list[IntentScore] = Field(default_factory=list)
     slots: dict[str, str] = Field(default_factory=dict)
     response: str = Field(default="", description="The response template used, e.g. 'utter_duration'.")
