@@ -84,12 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     check = sub.add_parser("check", parents=[common], help="validate the content")
+    check.add_argument("--unreviewed", action="store_true", help="list translations no translator has reviewed")
     check.set_defaults(run=_check)
 
     evaluate = sub.add_parser("evaluate", parents=[common], help="measure understanding (like rasa test nlu)")
     evaluate.add_argument("file", nargs="?", help="TSV with question and acceptable columns; none: cross-validate")
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     evaluate.add_argument("--out", metavar="DIR", help="write a JSON report and a confusion-matrix PNG here")
+    evaluate.add_argument("--lang", help="only this language's rows (en, es, ...); reports show each language")
     evaluate.set_defaults(run=_evaluate)
 
     teams = sub.add_parser("teams-package", parents=[common], help="write the Teams app package (manifest, icons)")
@@ -173,14 +175,8 @@ def _classify(args, settings: Settings) -> int:
     batch: list[str] = []
     for line in sys.stdin:
         text = line.rstrip("\r\n")
-        result = engine.understand(text)
-        record = {
-            "text": text,
-            "intent": result.intent,
-            "confidence": round(result.confidence, 4),
-            "emergency": result.intent == "emergency",
-            "slots": result.slots,
-        }
+        record = {"text": text, **engine.classify(text)}
+        record["emergency"] = record["intent"] == "emergency"
         batch.append(json.dumps(record, ensure_ascii=False))
         if len(batch) >= 512:
             out.write("\n".join(batch) + "\n")
@@ -205,23 +201,38 @@ def _train(args, settings: Settings) -> int:
 
 
 def _check(args, settings: Settings) -> int:
+    from botox_bot.core.clinic import load_clinic
+
     root = settings.content_dir or default_content_dir()
     content = load_content(root)  # raises ContentError with every problem
+    clinic = load_clinic(settings.clinic_file, content)
     for warning in content.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    counts = ", ".join(f"{intent} {len(ex)}" for intent, ex in sorted(content.examples.items()))
     print(f"content OK: {root}")
-    print(f"  intents: {counts}")
-    print(
-        f"  responses: {len(content.responses)}; keyword slots: "
-        + ", ".join(f"{s} ({len(v)} values)" for s, v in sorted(content.keywords.items()))
-    )
+    for lang in content.languages:
+        texts, labels = content.training_data(lang)
+        print(
+            f"  {lang}: {len(set(labels))} intents and specific answers, {len(texts)} examples, "
+            f"{len(content.responses.get(lang, {}))} responses"
+        )
+    print(f"  topics: {', '.join(content.topics)}")
+    print("  keyword slots: " + ", ".join(f"{s} ({len(v)} values)" for s, v in sorted(content.keywords.items())))
+    if settings.clinic_file:
+        print(f"  clinic file {settings.clinic_file}: {len(clinic.answers)} answers of the clinic's own")
+    unreviewed = content.unreviewed()
+    if args.unreviewed:
+        for lang, name, n in unreviewed:
+            print(f"unreviewed translation: {lang} {name} variation {n}")
+    elif unreviewed:
+        print(
+            f"  {len(unreviewed)} translated variations not yet reviewed by a qualified translator "
+            "(botox-bot check --unreviewed lists them)"
+        )
     return 0
 
 
 def _evaluate(args, settings: Settings) -> int:
     from botox_bot import evaluate as ev
-    from botox_bot.core.engine import Engine
 
     if args.file:
         try:
@@ -229,20 +240,14 @@ def _evaluate(args, settings: Settings) -> int:
         except (OSError, ValueError) as exc:
             print(f"botox-bot: {exc}", file=sys.stderr)
             return EXIT_CONTENT
+        if args.lang:
+            rows = [r for r in rows if r.language in ("", args.lang)]
         engine = _engine(settings)
-        report = ev.score(rows, lambda t: engine.understand(t).intent)
+        report = ev.score(rows, _predictor(engine, args.lang))
         title, name = f"evaluation on {args.file}", Path(args.file).stem
     else:
-        content = load_content(settings.content_dir or default_content_dir())
-        texts, labels = content.training_data()
-        no_cache = settings.model_copy(update={"cache_dir": None})
-
-        def predictor(model):  # each fold's model behind a whole engine: the screen runs first, as in production
-            fold_engine = Engine(content, model, no_cache)
-            return lambda text: fold_engine.understand(text).intent
-
-        report = ev.cross_validate(texts, labels, folds=args.folds, predict_factory=predictor)
-        title, name = f"{args.folds}-fold cross-validation over {content.root}/intents", "cross-validation"
+        report = _cross_validate(args, settings)
+        title, name = f"{args.folds}-fold cross-validation", "cross-validation"
     print(ev.format_report(report, title))
     if args.out:
         try:
@@ -252,6 +257,52 @@ def _evaluate(args, settings: Settings) -> int:
             print(f"botox-bot: {exc}", file=sys.stderr)
             return 1
     return 0
+
+
+def _predictor(engine, language: str | None):
+    """Classify a row alone; a row that says what a useful reply contains is answered by the whole engine."""
+    from botox_bot import evaluate as ev
+
+    def predict(row: ev.Row) -> ev.Prediction:
+        found = engine.classify(row.text)
+        text = ""
+        if row.must:
+            message = Message(
+                text=row.text, sender_id=f"evaluate-{row.id}", channel="cli", language=row.language or language
+            )
+            text = asyncio.run(engine.answer(message)).text
+        return ev.Prediction(found["intent"], found["answer_key"], text)
+
+    return predict
+
+
+def _cross_validate(args, settings: Settings):
+    from botox_bot import evaluate as ev
+    from botox_bot.core.engine import Engine
+
+    content = load_content(settings.content_dir or default_content_dir())
+    texts, labels, languages = [], [], []
+    for lang in content.languages:
+        t, lab = content.training_data(lang)
+        texts += t
+        labels += lab
+        languages += [lang] * len(t)
+    no_cache = settings.model_copy(update={"cache_dir": None})
+
+    def predictor(model):  # each fold's model behind a whole engine: the screen runs first, as in production
+        fold_engine = Engine(content, model, no_cache)
+
+        def predict(text: str) -> ev.Prediction:
+            found = fold_engine.classify(text)
+            return ev.Prediction(found["intent"], found["answer_key"])
+
+        return predict
+
+    report = ev.cross_validate(texts, labels, languages, folds=args.folds, predict_factory=predictor)
+    if args.lang:
+        keep = [i for i, row in enumerate(report.rows) if row.language == args.lang]
+        report = ev.Report([report.rows[i] for i in keep], [report.predictions[i] for i in keep], False)
+    return report
 
 
 def _teams_package(args, settings: Settings) -> int:

@@ -42,7 +42,31 @@ class Settings(BaseSettings):
     clinic_name: str = Field("our clinic", description="Shown in replies, e.g. 'Riverside Dermatology'.")
     clinic_phone: str = Field("", description="The clinic's phone number, added to the consult prompt.")
     booking_link: str = Field("", description="Where patients book, e.g. https://clinic.example/book.")
-    emergency_number: str = Field("911", description="The local emergency number (999, 112, ...).")
+    country: str | None = Field(
+        None,
+        description="The clinic's country (US, CA, GB, IE, AU, or an EU country code): sets the emergency number "
+        "and crisis line when they are not set explicitly.",
+    )
+    emergency_number: str | None = Field(
+        None, description="The local emergency number (911, 999, 112, ...); default: from country."
+    )
+    crisis_line: str | None = Field(
+        None, description="The suicide and crisis line replies give (988 in the US); default: from country."
+    )
+    languages: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Languages the clinic serves (comma-separated ISO codes, e.g. en,es); default: every "
+        "language the content has.",
+    )
+    clinic_file: Path | None = Field(
+        None, description="The clinic's own answers (touch-ups, aftercare, prices, hours): docs/clinic.md."
+    )
+    selector_threshold: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Below this share of its topic, a specific answer gives way to the topic's general answer.",
+    )
     confidence_threshold: float = Field(0.2, ge=0, le=1, description="Below this, the answer is out_of_scope.")
     emergency_threshold: float = Field(
         0.3, ge=0, le=1, description="The classifier alone (no red flag found by the screen) must be this sure."
@@ -119,12 +143,39 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("clinic_name", "emergency_number")
+    @field_validator("clinic_name")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must not be empty")
         return value.strip()
+
+    @field_validator("emergency_number", "crisis_line", "country", "clinic_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str | None) -> str | None:
+        from botox_bot.core.emergency_numbers import COUNTRIES
+
+        if value is not None and value.strip().upper() not in COUNTRIES:
+            raise ValueError(f"unknown country {value!r}; use one of: {', '.join(sorted(COUNTRIES))}")
+        return value.strip().upper() if value else None
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _language_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    def emergency_numbers(self) -> tuple[str | None, str | None]:
+        """The emergency number and crisis line to use (explicit settings, then the country's)."""
+        from botox_bot.core.emergency_numbers import numbers_for
+
+        return numbers_for(self.country, self.emergency_number, self.crisis_line)
 
     @field_validator(
         "webhook_secret",

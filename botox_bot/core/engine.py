@@ -1,140 +1,190 @@
-"""The engine: one ``Message`` in, one ``Reply`` out. Screen, classify, pick the template, add the consult.
+"""The engine: one ``Message`` in, one ``Reply`` out. Triage, understand, select the answer, compose the reply.
 
-The order is the safety argument: the emergency screen runs first and nothing after it can override it; the
-classifier only decides among the answers that are left.
+The order is the safety argument: the triage screen runs first and nothing after it can override it; the
+classifier only decides among the answers that are left, and is never allowed to turn a message the screen
+read as harmless, negated or general into an alarm.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
-from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+import time
 from typing import Any
 
-from botox_bot.core import emergency
+from botox_bot.core import _triage_legacy as triage
 from botox_bot.core.classifier import IntentClassifier, load_or_train
-from botox_bot.core.content import Content, default_content_dir, load_content
-from botox_bot.core.models import TOPIC_INTENTS, Choice, IntentScore, Message, Reply
+from botox_bot.core.clinic import ClinicFile, load_clinic, overrides
+from botox_bot.core.compose import Composer, Decision, payload
+from botox_bot.core.content import Content, ContentError, default_content_dir, load_content
+from botox_bot.core.models import Message, Reply
+from botox_bot.core.selector import ResponseSelector
 from botox_bot.core.slots import SlotFiller
 from botox_bot.core.templates import Templates
+from botox_bot.core.understanding import Thresholds, Understander, Understanding
 from botox_bot.settings import Settings
 from botox_bot.store import MemoryStore, Store
 
-_PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+)(?P<slots>\{.*\})?\s*$", re.S)
-_FOLLOW_UP = re.compile(r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus)\b", re.I)
+_PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+(?:/[a-z_]+)?)(?P<slots>\{.*\})?\s*$", re.S)
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus|y|y para|y en|"
+    r"que tal|qué tal|tambien|también|para)\b",
+    re.I,
+)
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it|those|them|these|there|eso|esto|ese|esa|eso)\b", re.I)
 _CHOICE_NUMBER = re.compile(r"[0-9]{1,2}")  # ASCII digits only: '²' and '𑁒' are digits to str.isdigit, not to int()
-_SHORT = 7  # words: a follow-up such as "and for migraines?" is short
-_UNDERSTOOD_CACHE = 4096  # texts; the same questions come again and again to an FAQ bot
-
-
-@dataclass
-class Understanding:
-    """What the engine made of a text, before any template is chosen."""
-
-    intent: str
-    confidence: float
-    ranking: list[tuple[str, float]] = field(default_factory=list)
-    slots: dict[str, str] = field(default_factory=dict)
-    red_flag: emergency.RedFlag | None = None
-    choices: list[str] = field(default_factory=list)  # intents to offer when the top two are close
-
-    def copy(self) -> Understanding:
-        """The engine adjusts an understanding per conversation; the cached one must stay as it was."""
-        return replace(self, ranking=list(self.ranking), slots=dict(self.slots), choices=list(self.choices))
+_SHORT = 10  # words: a follow-up such as "and for migraines?" is short
+_MEMORY_SECONDS = 1800  # how long a conversation's language and triage memory last
+_SAME_DAY_ANSWERS = {"droop": "safety/droop", "bladder_emptying": "safety/bladder", "overdose": "safety/overdose"}
+"""The screen's level-3 hints (clinic the same day, not an alarm) and the specific answer that handles each."""
 
 
 class Engine:
-    def __init__(self, content: Content, classifier: IntentClassifier, settings: Settings, store: Store | None = None):
+    def __init__(
+        self,
+        content: Content,
+        classifier: IntentClassifier,
+        settings: Settings,
+        store: Store | None = None,
+        clinic: ClinicFile | None = None,
+    ):
         self.content = content
         self.classifier = classifier
         self.settings = settings
         self.store: Store = store or MemoryStore()
-        self.slot_filler = SlotFiller(content.keywords)
+        self.languages = _served(settings.languages, content)
+        thresholds = Thresholds(settings.confidence_threshold, settings.emergency_threshold, settings.choice_margin)
+        selector = ResponseSelector(classifier.labels, settings.selector_threshold)
+        self.understander = Understander(classifier, SlotFiller(content.keywords), selector, thresholds, content.topics)
+        emergency_number, crisis_line = settings.emergency_numbers()
         values = {
-            "clinic_name": settings.clinic_name,
-            "clinic_phone": settings.clinic_phone,
-            "booking_link": settings.booking_link,
-            "emergency_number": settings.emergency_number,
+            lang: {
+                "clinic_name": settings.clinic_name,
+                "clinic_phone": settings.clinic_phone,
+                "booking_link": settings.booking_link,
+                "emergency_number": emergency_number or content.defaults[lang]["emergency_number"],
+                "crisis_line": crisis_line or content.defaults[lang]["crisis_line"],
+            }
+            for lang in content.languages
         }
-        self.templates = Templates(content, values, random.Random(settings.seed))
-        # keyed by a hash, so the cache never holds a patient's words
-        self._understood: OrderedDict[bytes, Understanding] = OrderedDict()
+        clinic_overrides = overrides(clinic) if clinic else {}
+        self.templates = Templates(content, values, random.Random(settings.seed), clinic_overrides)
+        self.composer = Composer(content, self.templates)
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Engine:
-        """Load and validate the content, then load or train the classifier (cached by content hash)."""
+        """Load and validate the content and the clinic file, then load or train the classifier."""
         content = load_content(settings.content_dir or default_content_dir())
+        clinic = load_clinic(settings.clinic_file, content)
         texts, labels = content.training_data()
         classifier = load_or_train(texts, labels, content.digest, settings.cache_dir)
-        return cls(content, classifier, settings, store)
+        return cls(content, classifier, settings, store, clinic)
 
-    # -- understanding -------------------------------------------------------------------------------
+    # -- understanding (pure) -------------------------------------------------------------------------
     def understand(self, text: str) -> Understanding:
-        """Screen and classify one text. Pure and synchronous: ``classify`` uses it for whole files.
+        """Classify one text into a topic and a specific answer (no conversation, no triage)."""
+        return self.understander.understand(text)
 
-        Pure, so a text seen recently is not screened and classified again (an LRU cache of 4,096 texts).
-        """
-        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        cached = self._understood.get(key)
-        if cached is not None:
-            self._understood.move_to_end(key)
-            return cached.copy()
-        result = self._understand(text)
-        self._understood[key] = result.copy()
-        if len(self._understood) > _UNDERSTOOD_CACHE:
-            self._understood.popitem(last=False)
-        return result
+    def classify(self, text: str) -> dict[str, Any]:
+        """One message alone, as the engine would read it with no conversation: triage first, then the topic
+        and specific answer. For ``botox-bot classify`` and evaluations."""
+        found, _ = triage.screen(text)
+        if found.alarm:
+            intent = "crisis" if found.outcome == "crisis" else "emergency"
+            return {
+                "intent": intent,
+                "answer_key": intent,
+                "confidence": 1.0,
+                "urgency": found.outcome,
+                "triage": found.outcome,
+                "slots": self.understander.slot_filler.fill(text),
+            }
+        result = self.understand(text)
+        if result.intent == "emergency" and (found.outcome != "none" or found.concepts):
+            result.intent = result.answer_key = next(
+                (t for t, _ in result.ranking if t in self.content.topics), "safety"
+            )
+        keys = [result.answer_key, *result.more]
+        return {
+            "intent": result.intent,
+            "answer_key": "+".join(keys),
+            "confidence": round(result.confidence, 4),
+            "urgency": "urgent" if result.intent == "emergency" else None,
+            "triage": found.outcome,
+            "slots": result.slots,
+        }
 
-    def _understand(self, text: str) -> Understanding:
-        slots = self.slot_filler.fill(text)
-        flag = emergency.screen(text)
-        if flag is not None:
-            slots["red_flag"] = flag.level
-            return Understanding("emergency", 1.0, [("emergency", 1.0)], slots, flag)
-        if not text.strip():
-            return Understanding("out_of_scope", 0.0, [], slots)
-        pred = self.classifier.predict(text)
-        if pred.intent == "emergency" and pred.confidence < self.settings.emergency_threshold:
-            # unsure, and the screen found no red flag: the safety answer, which says when to get help
-            pred = pred.without("emergency")
-        result = Understanding(pred.intent, pred.confidence, pred.ranking, slots)
-        if pred.confidence < self.settings.confidence_threshold:
-            result.intent = "out_of_scope"
-        elif len(pred.ranking) > 1:
-            (first, p1), (second, p2) = pred.ranking[0], pred.ranking[1]
-            if first in TOPIC_INTENTS and second in TOPIC_INTENTS and p1 - p2 < self.settings.choice_margin:
-                result.choices = [first, second]
-        return result
+    def is_red_flag(self, text: str) -> bool:
+        """Whether a message alone raises an alarm: the screen, or the classifier's second net."""
+        found, _ = triage.screen(text)
+        if found.alarm:
+            return True
+        return found.outcome == "none" and not found.concepts and self.understand(text).intent == "emergency"
 
-    # -- answering -----------------------------------------------------------------------------------
+    # -- answering ------------------------------------------------------------------------------------
     async def answer(self, message: Message) -> Reply:
         key = f"{message.channel}:{message.sender_id}"  # a Slack user id and a web sender never share context
+        now = time.time()
         context = await self.store.get_context(key) or {}
-        chosen = self._chosen(message, context)
-        if chosen is not None:
-            result = chosen
-        else:
-            result = self.understand(message.text)
-            self._apply_follow_up(message.text, result, context)
-        reply = self._reply(result, message.channel)
-        await self._remember(key, reply, result)
+        language = self._language(message, context)
+        found, memory = triage.screen(message.text, context.get("triage"), now)
+        audience = message.audience or found.audience
+        decision = self._decide(message, context, found, language, audience, now)
+        reply = self.composer.reply(decision)
+        await self._remember(key, context, decision, memory, now)
         return reply
 
-    def _chosen(self, message: Message, context: dict[str, Any]) -> Understanding | None:
+    def _decide(
+        self, message: Message, context: dict[str, Any], found: Any, language: str, audience: str, now: float
+    ) -> Decision:
+        base = {"language": language, "channel": message.channel, "audience": audience}
+        if found.alarm:
+            intent = "crisis" if found.outcome == "crisis" else "emergency"
+            return Decision(intent, 1.0, [intent], {}, urgency=found.outcome, **base)
+        chosen = self._chosen(message, context, now)
+        result = chosen or self.understand(message.text)
+        if chosen is None:
+            self._apply_context(message.text, result, context, now)
+        if result.intent == "emergency" and (found.outcome != "none" or found.concepts):
+            # the classifier is a second net only: the screen read this as general, past or negated
+            result.intent = result.answer_key = next(
+                (t for t, _ in result.ranking if t in self.content.topics), "safety"
+            )
+        if result.intent == "emergency":
+            return Decision("emergency", result.confidence, ["emergency"], result.slots, urgency=None, **base)
+        keys = [result.answer_key, *result.more]
+        if found.same_day and _SAME_DAY_ANSWERS.get(found.same_day) in self.content.examples and chosen is None:
+            keys = [_SAME_DAY_ANSWERS[found.same_day]]
+            result.intent = keys[0].split("/")[0]
+        preface = found.level if found.outcome == "preface" else None
+        return Decision(
+            result.intent,
+            result.confidence,
+            keys,
+            result.slots,
+            preface=preface,
+            choices=result.choices,
+            ranking=result.ranking,
+            **base,
+        )
+
+    def _language(self, message: Message, context: dict[str, Any]) -> str:
+        """TEMPORARY until the language module lands: explicit, then sticky, then the source language."""
+        for lang in (message.language, context.get("lang")):
+            if lang and lang.split("-")[0].lower() in self.languages:
+                return lang.split("-")[0].lower()
+        return self.languages[0]
+
+    def _chosen(self, message: Message, context: dict[str, Any], now: float) -> Understanding | None:
         """A button click, a typed payload, or the number of an offered choice: that intent, no guessing."""
         raw = message.payload or message.text
-        offered = context.get("choices") or []
+        offered = context.get("choices") or [] if _fresh(context, now, self.settings.context_ttl_seconds) else []
         number = raw.strip()
         if _CHOICE_NUMBER.fullmatch(number) and 1 <= int(number) <= len(offered):
             raw = offered[int(number) - 1]
         match = _PAYLOAD.match(raw)
-        if not match or f"utter_{match['intent']}" not in self.templates:
-            return None
-        # a clicked choice is still screened: a payload can never carry a red flag past the screen
-        if message.payload is None and emergency.screen(message.text):
+        if not match or not self.templates.has(f"utter_{match['intent']}"):
             return None
         slots: dict[str, str] = {}
         if match["slots"]:
@@ -143,58 +193,55 @@ class Engine:
                 slots = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
             except (ValueError, AttributeError, RecursionError):  # a hand-typed payload can be anything
                 slots = {}
-        slots.pop("red_flag", None)
-        intent = match["intent"]
-        return Understanding(intent, 1.0, [(intent, 1.0)], slots)
+        for built_in in ("urgency", "audience", "red_flag"):  # set by the core only, never by a payload
+            slots.pop(built_in, None)
+        label = match["intent"]
+        if label in ("emergency", "crisis"):
+            return None  # an alarm comes from the screen, never from a payload
+        return Understanding(label.split("/")[0], 1.0, label, [(label.split("/")[0], 1.0)], slots)
 
-    def _apply_follow_up(self, text: str, result: Understanding, context: dict[str, Any]) -> None:
-        """'and for migraines?' right after a medical-uses answer keeps asking about medical uses."""
-        last = context.get("intent")
-        if result.red_flag or last not in TOPIC_INTENTS or "use" not in result.slots:
+    def _apply_context(self, text: str, result: Understanding, context: dict[str, Any], now: float) -> None:
+        """Follow-ups: 'and for migraines?' keeps the topic; 'how long does it last for that?' keeps the use."""
+        if not _fresh(context, now, self.settings.context_ttl_seconds) or len(text.split()) > _SHORT:
             return
-        if len(text.split()) > _SHORT:
-            return
-        if _FOLLOW_UP.match(text) or result.intent == "out_of_scope" or result.intent == last:
-            score = dict(result.ranking).get(last, result.confidence)
-            result.intent, result.confidence, result.choices = last, score, []
+        last, last_key = context.get("topic"), context.get("answer_key", "")
+        kept_slots = context.get("slots") or {}
+        if last in self.content.topics and "use" in result.slots and result.intent != "emergency":
+            if _FOLLOW_UP.match(text) or result.intent in ("out_of_scope", last):
+                score = dict(result.ranking).get(last, result.confidence)
+                key = last_key if last_key.split("/")[0] == last else last
+                result.intent, result.answer_key, result.confidence, result.choices = last, key, score, []
+                result.more = []
+        elif _BACK_REFERENCE.search(text) and result.intent in self.content.topics:
+            for slot, value in kept_slots.items():
+                result.slots.setdefault(slot, value)
 
-    def _reply(self, result: Understanding, channel: str) -> Reply:
-        if result.choices:
-            name = "utter_choose"
-            choices = [
-                Choice(title=self.content.title(i), payload=self._payload(i, result.slots)) for i in result.choices
-            ]
-        else:
-            name, choices = f"utter_{result.intent}", []
-        picked = self.templates.pick(name, result.slots, channel)
-        consult = self.templates.pick("utter_consult", result.slots, channel)
-        return Reply(
-            intent=result.intent,
-            confidence=round(result.confidence, 4),
-            text=f"{picked.text}\n\n{consult.text}",
-            choices=choices,
-            sources=list(picked.sources),
-            emergency=result.intent == "emergency",
-            urgency=(result.slots.get("red_flag") or "urgent") if result.intent == "emergency" else None,
-            answer_key=result.intent,
-            fallback=result.intent == "out_of_scope",
-            handoff=result.intent == "handoff",
-            ranking=[IntentScore(intent=i, confidence=round(p, 4)) for i, p in result.ranking[:5]],
-            slots=result.slots,
-            response=name,
-            answer=picked.text,
-            consult=consult.text,
-        )
-
-    @staticmethod
-    def _payload(intent: str, slots: dict[str, str]) -> str:
-        keep = {k: v for k, v in slots.items() if k != "red_flag"}
-        return f"/{intent}{json.dumps(keep, separators=(',', ':'))}" if keep else f"/{intent}"
-
-    async def _remember(self, sender: str, reply: Reply, result: Understanding) -> None:
-        context = {
-            "intent": reply.intent,
-            "slots": {k: v for k, v in result.slots.items() if k != "red_flag"},
-            "choices": [c.payload for c in reply.choices],
+    async def _remember(self, key: str, context: dict[str, Any], d: Decision, memory: Any, now: float) -> None:
+        kept = {
+            "t": now,
+            "topic": d.intent,
+            "answer_key": d.answer_keys[0] if d.answer_keys else d.intent,
+            "slots": {k: v for k, v in d.slots.items() if k in ("use", "brand")},
+            "choices": [payload(c, d.slots) for c in d.choices],
+            "lang": d.language,
         }
-        await self.store.set_context(sender, context, self.settings.context_ttl_seconds)
+        if memory:
+            kept["triage"] = memory
+        ttl = max(self.settings.context_ttl_seconds, _MEMORY_SECONDS)
+        await self.store.set_context(key, kept, ttl)
+
+
+def _fresh(context: dict[str, Any], now: float, ttl: float) -> bool:
+    return bool(context) and now - float(context.get("t", 0)) <= ttl
+
+
+def _served(wanted: list[str], content: Content) -> list[str]:
+    """The languages the clinic serves: its setting, or every language of the content (source first)."""
+    if not wanted:
+        return list(content.languages)
+    missing = [lang for lang in wanted if lang not in content.languages]
+    if missing:
+        raise ContentError(
+            [f"setting languages: the content has no {', '.join(missing)} (it has {', '.join(content.languages)})"]
+        )
+    return [lang for lang in content.languages if lang in wanted]

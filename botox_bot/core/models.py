@@ -46,6 +46,11 @@ class Message(BaseModel):
         description='A choice\'s payload when the person clicked a button (e.g. \'/duration{"use":"sweating"}\').',
     )
     metadata: dict[str, Any] = Field(default_factory=dict)
+    audience: Audience | None = Field(
+        default=None,
+        description="'staff' on staff channels (Slack, Teams): emergency answers are then written for staff; "
+        "None: the triage screen tells from the words (a relative, staff shorthand, or the person themself).",
+    )
     language: str | None = Field(
         default=None,
         description="The language the channel knows the person uses (page language, Slack or Teams locale, "

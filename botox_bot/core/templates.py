@@ -1,4 +1,4 @@
-"""Reply templates: pick the variation that fits a message, with the clinic's details filled in.
+"""Reply templates: pick the variation that fits a message, in its language, with the clinic's details filled in.
 
 Clinic details do not change while the bot runs, so every variation is rendered once, at start-up; answering
 only picks among ready texts.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import random
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from botox_bot.core.content import Content, Variation
+from botox_bot.core.content.schema import placeholders
 
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -22,9 +24,16 @@ class Rendered:
     sources: tuple[str, ...]
     conditions: tuple[tuple[str, str], ...]
     channel: str | None
+    all_brands: bool = False
+    names_emergency: bool = False
+    """The text already tells the person when to call the emergency number (no safety net needed)."""
+
+    @property
+    def about_brand(self) -> bool:
+        return any(slot == "brand" for slot, _ in self.conditions)
 
 
-def render_text(template: str, values: dict[str, str]) -> str:
+def render_text(template: str, values: Mapping[str, str]) -> str:
     """Fill placeholders; a line that needs a value the clinic has not set is left out."""
     kept = []
     for line in template.strip().split("\n"):
@@ -36,25 +45,51 @@ def render_text(template: str, values: dict[str, str]) -> str:
 
 
 class Templates:
-    def __init__(self, content: Content, values: dict[str, str], rng: random.Random | None = None):
+    """Every response of every language, rendered; ``pick`` chooses among them per message."""
+
+    def __init__(
+        self,
+        content: Content,
+        values: Mapping[str, Mapping[str, str]],
+        rng: random.Random | None = None,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
+    ):
+        """``values``: language -> placeholder -> text. ``overrides``: language -> response -> the clinic's text,
+        which replaces the shipped variations of that response in that language."""
         self._rng = rng or random.Random()
-        self._responses = {
-            name: [self._render(v, values) for v in variations] for name, variations in content.responses.items()
-        }
+        self.source_language = content.source_language
+        self._responses: dict[str, dict[str, list[Rendered]]] = {}
+        for lang, responses in content.responses.items():
+            lang_values = values.get(lang) or values.get(content.source_language) or {}
+            self._responses[lang] = {
+                name: [self._render(v, lang_values) for v in variations] for name, variations in responses.items()
+            }
+        for lang, answers in (overrides or {}).items():
+            lang_values = values.get(lang) or {}
+            for name, text in answers.items():
+                self._responses.setdefault(lang, {})[name] = [
+                    Rendered(render_text(text, lang_values), (), (), None, True, "{emergency_number}" in text)
+                ]
 
     @staticmethod
-    def _render(var: Variation, values: dict[str, str]) -> Rendered:
+    def _render(var: Variation, values: Mapping[str, str]) -> Rendered:
         conditions = tuple((c.name, c.value) for c in var.condition)
-        return Rendered(render_text(var.text, values), tuple(var.sources), conditions, var.channel)
+        text = render_text(var.text, values)
+        names_emergency = "emergency_number" in placeholders(var.text)
+        return Rendered(text, tuple(var.sources), conditions, var.channel, var.all_brands, names_emergency)
+
+    def has(self, name: str, language: str | None = None) -> bool:
+        return name in self._responses.get(language or self.source_language, {})
 
     def __contains__(self, name: str) -> bool:
-        return name in self._responses
+        return self.has(name)
 
-    def pick(self, name: str, slots: dict[str, str], channel: str) -> Rendered:
+    def pick(self, name: str, slots: Mapping[str, str], channel: str, language: str | None = None) -> Rendered:
         """The best-fitting variation: conditions that match the slots first, then the channel's own."""
+        responses = self._responses.get(language or self.source_language) or self._responses[self.source_language]
         best: list[Rendered] = []
         best_score = (-1, -1)
-        for var in self._responses[name]:
+        for var in responses[name]:
             if var.channel not in (None, channel):
                 continue
             if any(slots.get(slot) != value for slot, value in var.conditions):
