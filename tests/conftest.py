@@ -52,6 +52,7 @@ def content_copy(tmp_path) -> Path:
     root = tmp_path / "content"
     for name in ("intents", "responses"):
         shutil.copytree(default_content_dir() / name, root / name)
+    shutil.copy(default_content_dir() / "domain.yml", root / "domain.yml")
     return root
 
 
