@@ -58,7 +58,12 @@ def load_clinic(path: Path | None, content: Content) -> ClinicFile:
     known = set(content.examples) | {label.split("/")[0] for label in content.examples}
     problems = []
     for name, texts in clinic.answers.items():
-        if name not in known:
+        if name.split("/")[0] in ("emergency", "crisis"):
+            problems.append(
+                f"{path}:{lines.get(('answers', name), 1)}: answers: {name} cannot be replaced by the "
+                "clinic file (emergency wording is content checked by botox-bot check)"
+            )
+        elif name not in known:
             problems.append(
                 f"{path}:{lines.get(('answers', name), 1)}: answers: {name} is not an intent of the content"
             )

@@ -65,6 +65,7 @@ class Engine:
                 "booking_link": settings.booking_link,
                 "emergency_number": emergency_number or content.defaults[lang]["emergency_number"],
                 "crisis_line": crisis_line or content.defaults[lang]["crisis_line"],
+                "served_languages": content.language_list(self.languages, lang),
             }
             for lang in content.languages
         }

@@ -88,6 +88,8 @@ def _check_links(content: Content, lang: str, where: Where, channels: frozenset[
             problems.append(f"{at}: intent {name} has no response utter_{name} in {lang}")
     for name in sorted(CORE_RESPONSES - responses.keys()):
         problems.append(f"{folder}: the required response {name} is missing")
+    for code in sorted(set(content.languages) - content.language_names.get(lang, {}).keys()):
+        problems.append(f"{folder}: language_names: say how {lang} names the language {code!r}")
     for name in sorted(UNSET_DEFAULTS - content.defaults.get(lang, {}).keys()):
         problems.append(
             f"{folder}: defaults: say what {{{name}}} reads when the clinic has not set it "

@@ -60,6 +60,7 @@ def load_content(root: Path, channels: Collection[str] | None = None) -> Content
         responses=reader.responses,
         titles=reader.titles,
         defaults=reader.defaults,
+        language_names=reader.language_names,
         digest=_digest(files, root),
     )
     if not problems:
@@ -79,6 +80,7 @@ class _Reader:
         self.responses: dict[str, dict[str, list[Variation]]] = {}
         self.titles: dict[str, dict[str, str]] = {}
         self.defaults: dict[str, dict[str, str]] = {}
+        self.language_names: dict[str, dict[str, str]] = {}
         self.where: dict[tuple[str, str, str], str] = {}  # (kind, language, name) -> "file:line"
 
     def read_nlu(self, path: Path, lang: str) -> None:
@@ -114,6 +116,7 @@ class _Reader:
             mine[name] = variations
             self.where[("response", lang, name)] = where
         self.defaults.setdefault(lang, {}).update(data.defaults)
+        self.language_names.setdefault(lang, {}).update(data.language_names)
         for intent, title in data.titles.items():
             self.titles.setdefault(lang, {})[intent] = title
             self.where.setdefault(("title", lang, intent), f"{path}:{lines.get(('titles', intent), 1)}")

@@ -60,6 +60,8 @@ class Content:
     digest: str
     defaults: dict[str, dict[str, str]] = field(default_factory=dict)
     """language -> placeholder -> what it says when the clinic has not set it."""
+    language_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """language -> language code -> its name in that language (es: {en: inglés, es: español})."""
     logistics: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -93,6 +95,10 @@ class Content:
                     texts.append(ex.text)
                     labels.append(label)
         return texts, labels
+
+    def language_list(self, codes: list[str], language: str) -> str:
+        """'English / Spanish' or 'inglés / español': the served languages, named in ``language``."""
+        return " / ".join(self.language_names.get(language, {}).get(code, code) for code in codes)
 
     def has_response(self, name: str, language: str | None = None) -> bool:
         return name in self.responses.get(language or self.source_language, {})

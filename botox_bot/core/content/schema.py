@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag, field_validator
 
-PLACEHOLDERS = frozenset({"clinic_name", "clinic_phone", "booking_link", "emergency_number", "crisis_line"})
+PLACEHOLDERS = frozenset(
+    {"clinic_name", "clinic_phone", "booking_link", "emergency_number", "crisis_line", "served_languages"}
+)
 """The clinic's details a reply may name; each is filled from the settings (or left out with its line)."""
 
 _INTENT_NAME = re.compile(r"[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)?")
@@ -142,6 +144,8 @@ class ResponsesFile(_RasaFile):
     responses: dict[str, list[Variation]] = {}
     titles: dict[str, str] = {}
     defaults: dict[str, str] = {}
+    language_names: dict[str, str] = {}
+    """How this language names each language ({served_languages} in utter_language_unsupported)."""
 
     @field_validator("defaults")
     @classmethod
