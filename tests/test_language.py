@@ -214,6 +214,8 @@ def test_any_text_gives_a_candidate_or_none(text):
         ("cambiar a español", "es"),
         ("para español", "es"),
         ("castellano", "es"),
+        ("do you have Spanish-speaking staff?", "es"),
+        ("¿hay alguien que hable español?", "es"),
         ("in English", "en"),
         ("english please", "en"),
         ("English pls, how long does it last", "en"),

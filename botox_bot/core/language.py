@@ -303,8 +303,10 @@ _CHOICE_PATTERNS = (
     re.compile(rf"\b{_NAME} {_PLEASE}\b"),
     # "can you answer me in Spanish", "contéstame en inglés", "do you have this in spanish"
     re.compile(rf"\b{_ASK_VERB} (?:\w+ ){{0,3}}(?:in|en) {_NAME}\b"),
-    # "do you speak Spanish?", "¿habla español?", "¿hablan inglés?", "se habla español?"
-    re.compile(rf"\b(?:speak|habla|hablas|hablan|hablar|hablamos|hablo) (?:en |el )?{_NAME}\b"),
+    # "do you speak Spanish?", "¿habla español?", "¿hablan inglés?", "alguien que hable español"
+    re.compile(rf"\b(?:speak|habla|hablas|hablan|hablar|hablamos|hablo|hable|hablen) (?:en |el )?{_NAME}\b"),
+    # "any Spanish speaking staff?", "an English-speaking nurse"
+    re.compile(rf"\b{_NAME} speak(?:ing|er|ers)\b"),
     # "switch to English", "cambiar a español", "change the language to spanish"
     re.compile(rf"\b(?:switch|change|cambi\w*|pasa\w*) (?:\w+ ){{0,3}}(?:to|a|al) {_NAME}\b"),
     # the phone line's way: "para español", "for Spanish"
