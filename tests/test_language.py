@@ -297,8 +297,13 @@ def test_a_choice_in_the_message_wins_over_everything():
     assert r.remember == "en"
 
 
-def test_the_channel_language_comes_next():
-    r = resolve("how long does it last", served=BOTH, explicit="es-MX", sticky="en", default="en", detection=EN)
+def test_people_are_answered_in_the_language_they_write_in_whatever_the_channel_says():
+    r = resolve("how long does it last", served=BOTH, explicit="es-MX", sticky="es", default="es", detection=EN)
+    assert (r.language, r.source, r.asked, r.changed) == ("en", "detected", False, True)
+
+
+def test_the_channel_language_decides_when_the_message_is_too_short_to_tell():
+    r = resolve("ok", served=BOTH, explicit="es-MX", sticky="en", default="en", detection=UNKNOWN)
     assert (r.language, r.source, r.asked, r.changed) == ("es", "channel", False, True)
 
 

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from botox_bot.core import _triage_legacy as triage
+from botox_bot.core import language as languages
 from botox_bot.core.classifier import IntentClassifier, load_or_train
 from botox_bot.core.clinic import ClinicFile, load_clinic, overrides
 from botox_bot.core.compose import Composer, Decision, payload
@@ -72,6 +73,7 @@ class Engine:
         clinic_overrides = overrides(clinic) if clinic else {}
         self.templates = Templates(content, values, random.Random(settings.seed), clinic_overrides)
         self.composer = Composer(content, self.templates)
+        languages.load_model()  # at start-up, not on the first message
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> Engine:
@@ -128,13 +130,27 @@ class Engine:
         key = f"{message.channel}:{message.sender_id}"  # a Slack user id and a web sender never share context
         now = time.time()
         context = await self.store.get_context(key) or {}
-        language = self._language(message, context)
+        spoken = languages.resolve(
+            message.text,
+            served=self.languages,
+            explicit=message.language,
+            sticky=context.get("lang"),
+            default=self.languages[0],
+        )
         found, memory = triage.screen(message.text, context.get("triage"), now)
         audience = message.audience or found.audience
-        decision = self._decide(message, context, found, language, audience, now)
+        if spoken.unsupported and not found.alarm:
+            decision = self._unsupported(message, spoken.unsupported, audience)
+        else:
+            decision = self._decide(message, context, found, spoken.language, audience, now)
         reply = self.composer.reply(decision)
-        await self._remember(key, context, decision, memory, now)
+        await self._remember(key, context, decision, memory, spoken.remember or context.get("lang"), now)
         return reply
+
+    def _unsupported(self, message: Message, language: str, audience: str) -> Decision:
+        """A language the clinic does not serve: say which it does, in that language where the content has it."""
+        lang = language if self.templates.has("utter_language_unsupported", language) else self.languages[0]
+        return Decision("out_of_scope", 0.0, ["language_unsupported"], {}, lang, message.channel, audience)
 
     def _decide(
         self, message: Message, context: dict[str, Any], found: Any, language: str, audience: str, now: float
@@ -169,13 +185,6 @@ class Engine:
             ranking=result.ranking,
             **base,
         )
-
-    def _language(self, message: Message, context: dict[str, Any]) -> str:
-        """TEMPORARY until the language module lands: explicit, then sticky, then the source language."""
-        for lang in (message.language, context.get("lang")):
-            if lang and lang.split("-")[0].lower() in self.languages:
-                return lang.split("-")[0].lower()
-        return self.languages[0]
 
     def _chosen(self, message: Message, context: dict[str, Any], now: float) -> Understanding | None:
         """A button click, a typed payload, or the number of an offered choice: that intent, no guessing."""
@@ -217,15 +226,18 @@ class Engine:
             for slot, value in kept_slots.items():
                 result.slots.setdefault(slot, value)
 
-    async def _remember(self, key: str, context: dict[str, Any], d: Decision, memory: Any, now: float) -> None:
+    async def _remember(
+        self, key: str, context: dict[str, Any], d: Decision, memory: Any, language: str | None, now: float
+    ) -> None:
         kept = {
             "t": now,
             "topic": d.intent,
             "answer_key": d.answer_keys[0] if d.answer_keys else d.intent,
             "slots": {k: v for k, v in d.slots.items() if k in ("use", "brand")},
             "choices": [payload(c, d.slots) for c in d.choices],
-            "lang": d.language,
         }
+        if language:
+            kept["lang"] = language
         if memory:
             kept["triage"] = memory
         ttl = max(self.settings.context_ttl_seconds, _MEMORY_SECONDS)

@@ -451,8 +451,10 @@ def resolve(
     """Pick the reply's language, first rule that applies wins:
 
     1. the person asks for a served language in this message ("en español");
-    2. the channel's explicit language (web page language, Slack or Teams locale such as "es-MX");
-    3. a confident detection of this message's language;
+    2. a confident detection of this message's language: people are answered in the language they write in,
+       even on a page set to another language or by a staff member whose Slack locale differs;
+    3. the channel's language (the web page's language switch, Slack or Teams locale such as "es-MX"), for
+       messages too short to tell ("ok", "botox?");
     4. the sticky language of this sender's conversation;
     5. the clinic's default (the first served language if the default is not served).
 
@@ -477,10 +479,10 @@ def resolve(
     channel = locale_language(explicit)
     if asked in served_set:
         choice = (asked, "asked")
-    elif channel in served_set:
-        choice = (channel, "channel")
     elif detection.language in served_set:
         choice = (detection.language, "detected")
+    elif channel in served_set:
+        choice = (channel, "channel")
     elif sticky in served_set:
         choice = (sticky, "sticky")
     language, source = choice or (fallback, "default")
