@@ -60,7 +60,7 @@ class Composer:
             slots["urgency"] = d.urgency
         name = "utter_crisis" if d.intent == "crisis" else "utter_emergency"
         picked = self._pick(name, slots, d)
-        end = "" if d.intent == "crisis" else self._pick("utter_emergency_end", slots, d).text
+        end = self._pick("utter_crisis_end" if d.intent == "crisis" else "utter_emergency_end", slots, d).text
         urgency = d.urgency or "urgent"  # the classifier's second net: level unknown, its text covers both
         return self._build(d, name, [picked], end, urgency=urgency, emergency=d.intent == "emergency")
 

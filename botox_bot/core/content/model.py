@@ -14,6 +14,7 @@ CORE_RESPONSES = frozenset(
         "utter_emergency",
         "utter_emergency_end",
         "utter_crisis",
+        "utter_crisis_end",
         "utter_preface",
         "utter_safety_net",
         "utter_brand_note",
