@@ -112,7 +112,7 @@ def _engine(settings: Settings):
 
 def _serve(args, settings: Settings) -> int:
     """Check the content first (a broken file stops start-up, named), then serve until SIGTERM."""
-    from botox_bot.server import create_app, run
+    from botox_bot.app import create_app, run
     from botox_bot.server.logs import configure_logging
 
     configure_logging(settings.log_level)
@@ -255,7 +255,7 @@ def _evaluate(args, settings: Settings) -> int:
 
 
 def _teams_package(args, settings: Settings) -> int:
-    from botox_bot.teams_package import write
+    from botox_bot.channels.teams.package import write
 
     path = write(
         Path(args.out),

@@ -16,8 +16,9 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from botox_bot.app import create_app, mount
 from botox_bot.core.engine import Engine
-from botox_bot.server import BotRuntime, create_app, mount
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.logs import configure_logging
 from tests.conftest import REPO
 
@@ -175,7 +176,7 @@ def test_serve_refuses_broken_content_by_file_and_line(run_cli, content_copy):
 
 SLOW_SERVER = """
 import asyncio, sys
-from botox_bot.server import runtime
+from botox_bot import runtime
 from botox_bot.cli import main
 
 real = runtime.BotRuntime.answer

@@ -135,7 +135,7 @@ async def test_mounted_only_with_a_client_id_or_the_unsafe_flag(serve, teams):
 
 
 def test_a_client_id_needs_its_secret_and_tenant(settings):
-    from botox_bot.server import create_app
+    from botox_bot.app import create_app
     from botox_bot.settings import SettingsError
 
     with pytest.raises(SettingsError, match="CLIENTSECRET and CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"):
@@ -145,7 +145,7 @@ def test_a_client_id_needs_its_secret_and_tenant(settings):
 async def test_without_a_key_set_url_the_sdks_own_validator_runs(serve, tokens):
     from microsoft_agents.hosting.core.authorization import JwtTokenValidator
 
-    from botox_bot.server.app import CHANNELS
+    from botox_bot.app import CHANNELS
 
     client = await serve(teams_client_id=CLIENT_ID, teams_client_secret=SecretStr("s"), teams_tenant_id=TENANT_ID)
     (channel,) = [c for c in client.server.app[CHANNELS] if c.name == "teams"]
@@ -516,7 +516,7 @@ async def test_refusals_are_counted(teams, connector):
 
 
 def test_choice_payloads_are_read_from_either_place_teams_puts_them():
-    from botox_bot.channels.teams_cards import chosen_payload
+    from botox_bot.channels.teams.cards import chosen_payload
 
     assert chosen_payload({"botox_choice": "/safety", "msteams": {"type": "messageBack"}}) == "/safety"
     assert chosen_payload({"msteams": {"type": "messageBack", "value": {"botox_choice": "/duration"}}}) == "/duration"

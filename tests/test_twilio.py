@@ -127,7 +127,7 @@ async def test_stop_start_help(twilio):
 
 
 async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(twilio, monkeypatch):
-    from botox_bot.channels import phone_text
+    from botox_bot.channels.twilio import phone_text
 
     monkeypatch.setattr(phone_text, "SMS_LIMIT", 400)
     monkeypatch.setattr(phone_text.sms_text, "__defaults__", (400,))
@@ -142,7 +142,7 @@ async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(tw
 
 def test_the_full_limit_holds_for_every_reply(engine, settings):
     """Twilio's 1,600 characters, checked on every response template the engine can give by SMS."""
-    from botox_bot.channels.phone_text import SMS_LIMIT, sms_text
+    from botox_bot.channels.twilio.phone_text import SMS_LIMIT, sms_text
     from botox_bot.core.engine import Engine
     from botox_bot.core.models import Message
 

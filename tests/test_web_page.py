@@ -20,9 +20,9 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from botox_bot.app import create_app
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message
-from botox_bot.server import create_app
 
 REQUIRE = os.environ.get("BOTOX_BOT_REQUIRE_BROWSER") == "1"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

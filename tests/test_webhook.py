@@ -155,7 +155,7 @@ async def test_unknown_path_and_method_are_json(serve):
 
 
 async def test_a_failing_handler_is_a_500_without_traceback_and_the_server_goes_on(serve, monkeypatch):
-    from botox_bot.server.runtime import BotRuntime
+    from botox_bot.runtime import BotRuntime
 
     client = await serve()
     real = BotRuntime.answer

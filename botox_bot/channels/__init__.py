@@ -5,7 +5,7 @@ from __future__ import annotations
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.rest import RestChannel
 from botox_bot.channels.web import WebChatChannel
-from botox_bot.server.runtime import BotRuntime
+from botox_bot.runtime import BotRuntime
 
 
 def configured_channels(runtime: BotRuntime, prefix: str = "") -> list[Channel]:
@@ -22,7 +22,8 @@ def configured_channels(runtime: BotRuntime, prefix: str = "") -> list[Channel]:
 
         channels.append(TeamsChannel(runtime, prefix))
     if runtime.settings.twilio_auth_token:
-        from botox_bot.channels.twilio import SmsChannel, VoiceChannel
+        from botox_bot.channels.twilio.sms import SmsChannel
+        from botox_bot.channels.twilio.voice import VoiceChannel
 
         channels += [SmsChannel(runtime, prefix), VoiceChannel(runtime, prefix)]
     return channels

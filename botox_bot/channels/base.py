@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from botox_bot.server.runtime import BotRuntime
+from botox_bot.runtime import BotRuntime
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

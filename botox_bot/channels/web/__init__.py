@@ -31,7 +31,7 @@ _SECURITY_HEADERS = {
 
 
 def _read(name: str) -> str:
-    return resources.files("botox_bot.channels").joinpath("web_static", name).read_text(encoding="utf-8")
+    return resources.files("botox_bot.channels.web").joinpath("static", name).read_text(encoding="utf-8")
 
 
 class WebChatChannel(Channel):

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from botox_bot.core.models import TOPIC_INTENTS, Reply
-from botox_bot.server.runtime import Escalation
+from botox_bot.escalation import Escalation
 
 CHOICE_ACTION = "botox_choice_{}"
 FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}

@@ -1,114 +1,22 @@
-"""Patients by SMS and by phone, through Twilio's webhooks: TwiML in, TwiML out, every request signed.
-
-Twilio signs each webhook with the account's auth token over the URL it called and the form fields
-(``X-Twilio-Signature``); the ``twilio`` package checks it. Behind a proxy the URL the bot sees is not the one
-Twilio called, so ``BOTOX_BOT_PUBLIC_URL`` names the public base. A request that fails the check gets 403.
-"""
+"""The phone line through Twilio: a greeting, a spoken question, the spoken answer, another question or goodbye."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from urllib.parse import parse_qsl
-
 from aiohttp import web
-from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.phone_text import sms_text, speech_text, spoken_number
+from botox_bot.channels.base import Route
+from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio.phone_text import speech_text, spoken_number
 from botox_bot.core.models import Message, Reply
-from botox_bot.server.body import read_limited
-from botox_bot.server.errors import Problem
-from botox_bot.server.runtime import BotRuntime
 
-log = logging.getLogger("botox_bot.twilio")
-
-SMS_PATH = "/twilio/sms"
 VOICE_PATH = "/twilio/voice"
 CONNECT_PATH = "/twilio/voice/connect"
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
-START_WORDS = {"start", "yes", "unstop", "optin"}
-HELP_WORDS = {"help", "info"}
 VOICE = {"voice": "Polly.Joanna", "language": "en-US"}
-FORM_LIMIT_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
 MAX_ATTEMPTS = 2  # failed tries (silence, or a question the bot cannot place): one retry, then goodbye
 
 
-class _TwilioChannel(Channel):
-    """What SMS and voice share: the signature check and the form body."""
-
-    def __init__(self, runtime: BotRuntime, prefix: str = ""):
-        super().__init__(runtime, prefix)
-        self.validator = RequestValidator(self.settings.twilio_auth_token.get_secret_value())
-
-    async def verified_form(self, request: web.Request) -> Mapping[str, str]:
-        if request.content_type != "application/x-www-form-urlencoded":  # all Twilio ever sends
-            raise Problem(415, "unsupported_media_type", "send the webhook as application/x-www-form-urlencoded")
-        raw = await read_limited(request, FORM_LIMIT_BYTES)
-        try:
-            params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        except (UnicodeDecodeError, ValueError):
-            raise Problem(400, "invalid_form", "the body is not a URL-encoded form") from None
-        url = f"{self.settings.public_url}{request.path_qs}" if self.settings.public_url else str(request.url)
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not self.validator.validate(url, params, signature):
-            self.runtime.metrics.rejected.labels(self.name, "signature").inc()
-            raise Problem(403, "bad_signature", "X-Twilio-Signature does not match this request")
-        return params
-
-    @staticmethod
-    def twiml(response) -> web.Response:
-        return web.Response(text=str(response), content_type="text/xml")
-
-
-class SmsChannel(_TwilioChannel):
-    name = "sms"
-
-    def routes(self) -> list[Route]:
-        return [Route("POST", self.path(SMS_PATH), self.receive)]
-
-    async def receive(self, request: web.Request) -> web.Response:
-        form = await self.verified_form(request)
-        sender, body = form.get("From", ""), form.get("Body", "")
-        response = MessagingResponse()
-        text = await self._reply(sender, body)
-        if text:
-            response.message(text)
-        return self.twiml(response)
-
-    async def _reply(self, sender: str, body: str) -> str | None:
-        """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
-        keyword = body.strip().strip(".!").lower()
-        store, clinic = self.runtime.store, self.settings.clinic_name
-        if keyword in STOP_WORDS:
-            await store.set_opted_out(sender, True)
-            return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
-        if keyword in START_WORDS:
-            await store.set_opted_out(sender, False)
-            return (
-                f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
-                "Reply HELP for help, STOP to opt out."
-            )
-        if keyword in HELP_WORDS:
-            phone = f" Call us: {self.settings.clinic_phone}." if self.settings.clinic_phone else ""
-            return (
-                f"{clinic} Botox helpline: text a question for general information.{phone} "
-                f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
-                "Msg&data rates may apply."
-            )
-        message = Message(text=body, sender_id=sender, channel=self.name)
-        if await store.is_opted_out(sender):
-            # they said STOP: no reply until START, but an emergency still reaches staff (answer escalates it)
-            await self.runtime.answer(message)
-            return None
-        if await self.runtime.retry_after(self.name, sender, body) is not None:
-            return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
-        return sms_text(await self.runtime.answer(message))
-
-
-class VoiceChannel(_TwilioChannel):
+class VoiceChannel(TwilioChannel):
     """A call: greeting, a spoken question, the spoken answer, another question or goodbye."""
 
     name = "voice"

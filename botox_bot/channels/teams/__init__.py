@@ -3,8 +3,8 @@
 The SDK (``microsoft-agents-hosting-aiohttp``, Microsoft's successor to the archived Bot Framework SDK) does
 the Teams side: the token check, the activity model, the turn, and replies through the Bot Connector service
 at the activity's ``serviceUrl``. This module only turns activities into ``Message`` and a ``Reply`` into an
-Adaptive Card (``botox_bot.channels.teams_cards``). Who may call, and the two seams around the SDK's token handling,
-are in ``botox_bot.channels.teams_auth``.
+Adaptive Card (``botox_bot.channels.teams.cards``). Who may call, and the two seams around the SDK's token handling,
+are in ``botox_bot.channels.teams.auth``.
 
 ``POST /api/messages`` is the one route. Its handler checks the token first (so strangers learn nothing), then
 the body (malformed JSON or something that is not an activity: 400), then that the token's ``serviceurl`` claim
@@ -48,7 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 from yarl import URL
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.teams_auth import (
+from botox_bot.channels.teams.auth import (
     ProviderFactory,
     auth_configuration,
     authorize,
@@ -56,11 +56,11 @@ from botox_bot.channels.teams_auth import (
     token_validator,
     unauthorized,
 )
-from botox_bot.channels.teams_cards import CARD_CONTENT_TYPE, chosen_payload, reply_message, welcome_message
+from botox_bot.channels.teams.cards import CARD_CONTENT_TYPE, chosen_payload, reply_message, welcome_message
 from botox_bot.core.models import Message
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.body import parse_json, parse_model, require_json
 from botox_bot.server.errors import Problem
-from botox_bot.server.runtime import BotRuntime
 from botox_bot.settings import Settings, SettingsError
 
 log = logging.getLogger("botox_bot.teams")

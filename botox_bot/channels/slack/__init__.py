@@ -25,10 +25,11 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.slack_blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
+from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
 from botox_bot.core.models import TOPIC_INTENTS, Message, Reply
+from botox_bot.escalation import Escalation
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
-from botox_bot.server.runtime import BotRuntime, Escalation
 
 log = logging.getLogger("botox_bot.slack")
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
 
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
+from botox_bot.escalation import Escalation, Escalations, EscalationSink
 from botox_bot.server.errors import Problem
 from botox_bot.server.logs import LINE_WRITTEN, request_fields, request_id
 from botox_bot.server.metrics import Metrics
@@ -30,22 +30,6 @@ PATIENT_CHANNELS = frozenset({"rest", "web", "sms", "voice"})
 """Where patients write: an emergency or a request for a person there is escalated to staff."""
 
 
-@dataclass(frozen=True)
-class Escalation:
-    """What staff are told. ``text`` and ``sender`` are set only when the logging setting allows it."""
-
-    channel: str
-    intent: str
-    urgency: str | None
-    time: datetime
-    request_id: str
-    text: str | None = None
-    sender: str | None = None
-
-
-EscalationSink = Callable[[Escalation], Awaitable[None]]
-
-
 class BotRuntime:
     def __init__(self, settings: Settings, engine: Engine | None = None, store: Store | None = None):
         self.settings = settings
@@ -56,8 +40,7 @@ class BotRuntime:
         self._engine = engine
         self._loading: asyncio.Task[None] | None = None
         self.load_error: str | None = None
-        self._sinks: list[EscalationSink] = []
-        self._background: set[asyncio.Task[None]] = set()
+        self.escalations = Escalations(self.metrics)
         self.metrics.ready.set(1 if engine else 0)
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -72,8 +55,7 @@ class BotRuntime:
         yield
         if self._loading and not self._loading.done():
             self._loading.cancel()
-        if self._background:  # escalations on their way to staff are not dropped at shutdown
-            await asyncio.wait(self._background, timeout=10)
+        await self.escalations.drain(timeout=10)
         await self.store.close()
 
     async def load(self) -> None:
@@ -124,36 +106,22 @@ class BotRuntime:
     # -- escalations -----------------------------------------------------------------------------
     def add_escalation_sink(self, sink: EscalationSink) -> None:
         """A channel that can reach staff (Slack's staff channel) registers here."""
-        self._sinks.append(sink)
+        self.escalations.add_sink(sink)
 
     def _escalate(self, message: Message, reply: Reply) -> None:
         """Tell staff in the background: the patient's answer never waits for Slack."""
-        if not self._sinks:
-            return
         loud = self.settings.log_message_text
-        escalation = Escalation(
-            channel=message.channel,
-            intent=reply.intent,
-            urgency=reply.slots.get("red_flag"),
-            time=datetime.now(UTC),
-            request_id=request_id.get(),
-            text=message.text if loud else None,
-            sender=message.sender_id if loud else None,
-        )
-        for sink in self._sinks:
-            task = asyncio.create_task(self._deliver(sink, escalation))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
-
-    async def _deliver(self, sink: EscalationSink, escalation: Escalation) -> None:
-        try:
-            await sink(escalation)
-            self.metrics.escalations.labels(escalation.channel, "sent").inc()
-        except Exception:
-            self.metrics.escalations.labels(escalation.channel, "failed").inc()
-            log.exception(
-                "escalation not delivered", extra={"channel": escalation.channel, "intent": escalation.intent}
+        self.escalations.send(
+            Escalation(
+                channel=message.channel,
+                intent=reply.intent,
+                urgency=reply.slots.get("red_flag"),
+                time=datetime.now(UTC),
+                request_id=request_id.get(),
+                text=message.text if loud else None,
+                sender=message.sender_id if loud else None,
             )
+        )
 
     async def retry_after(self, channel: str, sender: str, text: str) -> int | None:
         """Count one message: None when it may be answered, else the seconds ``sender`` should wait.
