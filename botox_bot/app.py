@@ -43,20 +43,15 @@ def mount(
     The engine loads when ``app`` starts; until then the channels answer 503 and ``/readyz`` says so.
     """
     live = list(channels) if channels is not None else configured_channels(runtime, prefix)
-    parts: list[Channel] = [*live, HealthRoutes(runtime, prefix, live)] if health else live
-    for part in parts:
-        for route in part.routes():
-            app.router.add_route(
-                route.method,
-                route.path,
-                observed(
-                    part.name,
-                    route.handler,
-                    runtime.metrics,
-                    quiet=part.name == "system",
-                    timeout=runtime.settings.request_timeout_seconds,
-                ),
-            )
+    timeout = runtime.settings.request_timeout_seconds
+    for channel in live:
+        for route in channel.routes():
+            handler = observed(channel.name, route.handler, runtime.metrics, timeout=timeout)
+            app.router.add_route(route.method, route.path, handler)
+    if health:
+        for route in HealthRoutes(runtime, prefix, live).routes():  # probes every few seconds: logged at DEBUG
+            handler = observed(HealthRoutes.name, route.handler, runtime.metrics, quiet=True, timeout=timeout)
+            app.router.add_route(route.method, route.path, handler)
     app[RUNTIME] = runtime
     app[CHANNELS] = live
     app.cleanup_ctx.append(runtime.lifespan)
@@ -75,18 +70,21 @@ def create_app(
     return app
 
 
-class HealthRoutes(Channel):
-    name = "system"
+class HealthRoutes:
+    """``/healthz``, ``/readyz`` and ``/metrics``: routes of the server, not a channel (no messages come here)."""
 
-    def __init__(self, runtime: BotRuntime, prefix: str = "", live: list[Channel] | None = None):
-        super().__init__(runtime, prefix)
-        self.live = live or []
+    name = "system"  # the channel label of their requests in the metrics
+
+    def __init__(self, runtime: BotRuntime, prefix: str, live: list[Channel]):
+        self.runtime = runtime
+        self.prefix = prefix.rstrip("/")
+        self.live = live
 
     def routes(self) -> list[Route]:
         return [
-            Route("GET", self.path("/healthz"), self.healthz),
-            Route("GET", self.path("/readyz"), self.readyz),
-            Route("GET", self.path("/metrics"), self.metrics),
+            Route("GET", f"{self.prefix}/healthz", self.healthz),
+            Route("GET", f"{self.prefix}/readyz", self.readyz),
+            Route("GET", f"{self.prefix}/metrics", self.metrics),
         ]
 
     async def healthz(self, request: web.Request) -> web.Response:

@@ -23,6 +23,7 @@ class Escalation:
     """What staff are told. ``text`` and ``sender`` are set only when the logging setting allows it."""
 
     channel: str
+    label: str  # the channel as people call it: "the phone line"
     intent: str
     urgency: str | None
     time: datetime

@@ -11,6 +11,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Protocol
 
 from aiohttp import web
 
@@ -26,8 +27,22 @@ from botox_bot.store.failover import store_from_url
 
 log = logging.getLogger("botox_bot.runtime")
 
-PATIENT_CHANNELS = frozenset({"rest", "web", "sms", "voice"})
-"""Where patients write: an emergency or a request for a person there is escalated to staff."""
+
+class Source(Protocol):
+    """What the pipeline needs to know of the channel a message came through; every ``Channel`` has it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> str:
+        """The channel as people call it ("the phone line")."""
+        ...
+
+    @property
+    def patient(self) -> bool:
+        """Patients write there: rate-limited, and emergencies and requests for a person go to staff."""
+        ...
 
 
 class BotRuntime:
@@ -85,8 +100,11 @@ class BotRuntime:
         return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
     # -- answering -------------------------------------------------------------------------------
-    async def answer(self, message: Message) -> Reply:
-        """The one way channels reach the core: answer, count, and log what may be logged."""
+    async def answer(self, message: Message, source: Source) -> Reply:
+        """The one way channels reach the core: answer, count, log what may be logged, escalate.
+
+        What happens beyond answering follows from what ``source`` (the channel) declares about itself.
+        """
         if self._engine is None:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
         reply = await self._engine.answer(message)
@@ -99,8 +117,8 @@ class BotRuntime:
             in_request.update(fields)
         else:
             log.info("reply", extra={"channel": message.channel, **fields})
-        if message.channel in PATIENT_CHANNELS and (reply.emergency or reply.intent == "handoff"):
-            self._escalate(message, reply)
+        if source.patient and (reply.emergency or reply.intent == "handoff"):
+            self._escalate(message, reply, source)
         return reply
 
     # -- escalations -----------------------------------------------------------------------------
@@ -108,12 +126,13 @@ class BotRuntime:
         """A channel that can reach staff (Slack's staff channel) registers here."""
         self.escalations.add_sink(sink)
 
-    def _escalate(self, message: Message, reply: Reply) -> None:
+    def _escalate(self, message: Message, reply: Reply, source: Source) -> None:
         """Tell staff in the background: the patient's answer never waits for Slack."""
         loud = self.settings.log_message_text
         self.escalations.send(
             Escalation(
-                channel=message.channel,
+                channel=source.name,
+                label=source.label,
                 intent=reply.intent,
                 urgency=reply.slots.get("red_flag"),
                 time=datetime.now(UTC),

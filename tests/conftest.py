@@ -112,9 +112,9 @@ def asked(monkeypatch):
     seen = []
     real = BotRuntime.answer
 
-    async def spy(self, msg):
+    async def spy(self, msg, source):
         seen.append(msg)
-        return await real(self, msg)
+        return await real(self, msg, source)
 
     monkeypatch.setattr(BotRuntime, "answer", spy)
     return seen

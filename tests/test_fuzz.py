@@ -311,10 +311,11 @@ SLACK_SECRET = "fuzz-slack-signing-secret"
 TWILIO_TOKEN = "fuzz-twilio-auth-token"
 WEBHOOK_SECRET = "fuzz-webhook-secret"
 HOOK = "/webhooks/rest/webhook"
+WEB = "/chat/messages"  # the chat page's own route, same format as the webhook
 SLACK = "/slack/events"
 SMS, VOICE, CONNECT = "/twilio/sms", "/twilio/voice", "/twilio/voice/connect"
 TEAMS = "/api/messages"
-ENDPOINTS = [HOOK, SLACK, SMS, VOICE, CONNECT, TEAMS]
+ENDPOINTS = [HOOK, WEB, SLACK, SMS, VOICE, CONNECT, TEAMS]
 APPS = ("open", "signed", "limited")
 
 
@@ -772,9 +773,10 @@ rest_bodies = st.fixed_dictionaries(
     payload=either(rest_bodies),
     app=st.sampled_from(APPS),
     how=st.sampled_from(["plain", "signed", "token", "stale", "unicode"]),
+    path=st.sampled_from([HOOK, WEB]),
     data=st.data(),
 )
-def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, data):
+def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, path, data):
     body = json.dumps(payload, ensure_ascii=how != "unicode").encode()
     if data.draw(st.integers(0, 3)) == 3:
         body = data.draw(with_raw_json(st.just(payload)))
@@ -787,7 +789,7 @@ def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, data):
         sender = payload.get("sender") if isinstance(payload, dict) else None
         sender = sender if isinstance(sender, str) and _header_safe(sender) else "p1"
         headers[signing.WEB_TOKEN_HEADER] = signing.issue_web_token(WEBHOOK_SECRET, sender, 60)
-    answer = _send_and_check(live, app, Request(HOOK, body, headers))
+    answer = _send_and_check(live, app, Request(path, body, headers))
     if answer.status == 200:
         (message,) = json.loads(answer.body)
         assert message["text"].endswith(message["custom"]["consult"]) and message["custom"]["consult"]

@@ -146,7 +146,7 @@ async def test_mounted_into_an_existing_app_under_a_prefix(settings, engine):
         assert response.status == 200 and response.headers["X-Clinic"] == "yes"
         assert (await response.json())[0]["custom"]["intent"] == "duration"
         page = await (await client.get("/bot/")).text()
-        assert f'"/bot{HOOK}"' in page and "/bot/chat/chat.js" in page
+        assert '"/bot/chat/messages"' in page and "/bot/chat/chat.js" in page
         assert (await client.get("/bot/readyz")).status == 200
         assert (await client.get(HOOK)).status == 404  # nothing outside the prefix
 
@@ -181,9 +181,9 @@ from botox_bot.cli import main
 
 real = runtime.BotRuntime.answer
 
-async def slow(self, message):  # an answer that takes a while, as a Slack or Teams call will
+async def slow(self, message, source):  # an answer that takes a while, as a Slack or Teams call will
     await asyncio.sleep(1.0)
-    return await real(self, message)
+    return await real(self, message, source)
 
 runtime.BotRuntime.answer = slow
 sys.exit(main(["serve", "--port", "0"]))

@@ -197,7 +197,7 @@ async def test_with_webhook_secret(serve, chat, settings):
     assert await page.get_attribute("#chat", "data-token")
     bubble = await chat.ask(page, "How long does Botox last?")
     assert CONSULT in await bubble.inner_text()
-    refused = await page.request.post(f"{url}/webhooks/rest/webhook", data={"sender": "someone", "message": "hi"})
+    refused = await page.request.post(f"{url}/chat/messages", data={"sender": "someone", "message": "hi"})
     assert refused.status == 401  # without the page's token: refused, so the token above did the work
 
 

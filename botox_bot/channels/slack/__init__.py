@@ -30,6 +30,7 @@ from botox_bot.core.models import TOPIC_INTENTS, Message, Reply
 from botox_bot.escalation import Escalation
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
+from botox_bot.settings import Settings
 
 log = logging.getLogger("botox_bot.slack")
 
@@ -40,7 +41,6 @@ EVENT_TTL_SECONDS = 3600  # Slack retries an event for minutes, not hours
 THREAD_TTL_SECONDS = 7 * 86400  # a thread the bot answered in stays open to follow-ups for a week
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _TOPIC_WORDS = {t.replace("_", sep): t for t in TOPIC_INTENTS for sep in ("_", "-", " ")}
-_CHANNEL_NAMES = {"rest": "the web chat / webhook", "web": "the web chat", "sms": "SMS", "voice": "the phone line"}
 
 
 def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND) -> None:
@@ -178,7 +178,7 @@ class SlackListeners:
 
     # -- helpers -------------------------------------------------------------------------------------
     async def _answer(self, message: Message) -> Reply:
-        return await self.runtime.answer(message)
+        return await self.runtime.answer(message, SlackChannel)
 
     @staticmethod
     def _sender(context, user: str | None) -> str:
@@ -213,6 +213,7 @@ class SlackChannel(Channel):
     """The bot's own Slack app: HTTP events at ``/slack/events`` and/or Socket Mode, and staff escalations."""
 
     name = NAME
+    label = "Slack"
 
     def __init__(self, runtime: BotRuntime, prefix: str = ""):
         super().__init__(runtime, prefix)
@@ -234,8 +235,8 @@ class SlackChannel(Channel):
         if s.staff_channel:
             runtime.add_escalation_sink(self.escalate)
 
-    @staticmethod
-    def configured(settings) -> bool:
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
         return bool(settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token))
 
     def routes(self) -> list[Route]:
@@ -288,5 +289,5 @@ class SlackChannel(Channel):
             await self._socket_mode.close_async()
 
     async def escalate(self, item: Escalation) -> None:
-        text, blocks = escalation_blocks(item, _CHANNEL_NAMES)
+        text, blocks = escalation_blocks(item)
         await self.client.chat_postMessage(channel=self.settings.staff_channel, text=text, blocks=blocks)

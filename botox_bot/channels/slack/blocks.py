@@ -80,9 +80,9 @@ def help_blocks(command: str) -> tuple[str, list[dict[str, Any]]]:
     return text, [_section(text, escaped=True)]
 
 
-def escalation_blocks(item: Escalation, channel_names: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
     what = "Emergency answer sent" if item.intent == "emergency" else "A patient asked for a person"
-    where = channel_names.get(item.channel, item.channel)
+    where = item.label
     when = item.time.strftime("%Y-%m-%d %H:%M UTC")
     urgency = {
         "call_now": " (told to call the emergency number now)",

@@ -135,7 +135,7 @@ class TeamsHandlers:
             metadata={"teams_conversation_type": _conversation_type(activity) or "personal"},
         )
         try:
-            reply = await self.runtime.answer(message)
+            reply = await self.runtime.answer(message, TeamsChannel)
         except Problem as problem:  # still starting: say so in the chat rather than stay silent
             await context.send_activity(problem.message)
             return
@@ -155,6 +155,7 @@ class TeamsChannel(Channel):
     """The bot's own Teams app at ``POST /api/messages``."""
 
     name = NAME
+    label = "Microsoft Teams"
     token_provider_factory: ProviderFactory = MsalAuth
     """Where outbound tokens come from (``teams_auth``, seam 2). Tests replace it with a local provider."""
 
@@ -174,6 +175,10 @@ class TeamsChannel(Channel):
         self.handlers = register(self.agent, runtime)
         unhandled = (ActivityTypes.message, ActivityTypes.invoke)
         self.agent.add_route(lambda context: context.activity.type not in unhandled, _acknowledge, rank=RouteRank.LAST)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return bool(settings.teams_client_id or settings.teams_allow_anonymous_unsafe)
 
     def routes(self) -> list[Route]:
         return [Route("POST", self.path(MESSAGES_PATH), self.messages)]

@@ -21,12 +21,19 @@ from botox_bot.channels.base import Channel
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.body import read_limited
 from botox_bot.server.errors import Problem
+from botox_bot.settings import Settings
 
 FORM_LIMIT_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
 
 
 class TwilioChannel(Channel):
     """What SMS and voice share: the signature check and the form body."""
+
+    patient = True
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return settings.twilio_auth_token is not None
 
     def __init__(self, runtime: BotRuntime, prefix: str = ""):
         super().__init__(runtime, prefix)

@@ -18,6 +18,7 @@ HELP_WORDS = {"help", "info"}
 
 class SmsChannel(TwilioChannel):
     name = "sms"
+    label = "SMS"
 
     def routes(self) -> list[Route]:
         return [Route("POST", self.path(SMS_PATH), self.receive)]
@@ -54,8 +55,8 @@ class SmsChannel(TwilioChannel):
         message = Message(text=body, sender_id=sender, channel=self.name)
         if await store.is_opted_out(sender):
             # they said STOP: no reply until START, but an emergency still reaches staff (answer escalates it)
-            await self.runtime.answer(message)
+            await self.answer(message)
             return None
         if await self.runtime.retry_after(self.name, sender, body) is not None:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
-        return sms_text(await self.runtime.answer(message))
+        return sms_text(await self.answer(message))

@@ -20,6 +20,7 @@ class VoiceChannel(TwilioChannel):
     """A call: greeting, a spoken question, the spoken answer, another question or goodbye."""
 
     name = "voice"
+    label = "the phone line"
 
     def routes(self) -> list[Route]:
         return [
@@ -38,7 +39,7 @@ class VoiceChannel(TwilioChannel):
         speech = form["SpeechResult"].strip()
         if not speech:
             return self.twiml(self._retry_or_goodbye(failures + 1, "Sorry, I didn't catch that."))
-        reply = await self.runtime.answer(
+        reply = await self.answer(
             Message(
                 text=speech,
                 sender_id=form.get("From", "unknown"),
