@@ -1,4 +1,8 @@
-"""What every channel shares: settings, the engine (once loaded), the store, metrics and the rate limiter.
+"""The answering pipeline every channel calls, and what it needs: the engine (once loaded), the store, metrics.
+
+``BotRuntime.answer`` is the one path from a channel to the core, the same for every channel: rate limit (on the
+channels where patients write), engine, metrics, log line, escalation to staff. A channel decides none of it: it
+declares what it is (``Channel.patient``) and formats what comes back, including ``RateLimited``.
 
 The engine loads in a worker thread after the server starts listening, so ``/healthz`` answers at once and
 ``/readyz`` says when questions can be answered. Nothing per request re-reads content or re-trains.
@@ -26,6 +30,18 @@ from botox_bot.store import Store
 from botox_bot.store.failover import store_from_url
 
 log = logging.getLogger("botox_bot.runtime")
+
+
+class RateLimited(Exception):
+    """A patient channel's sender is over the rate limit; the channel says so in its own way.
+
+    The webhook answers 429 with ``Retry-After``, SMS stays silent (a flood costs the clinic nothing), the phone
+    line says one short sentence.
+    """
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"over the rate limit; retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class Source(Protocol):
@@ -100,26 +116,51 @@ class BotRuntime:
         return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
     # -- answering -------------------------------------------------------------------------------
-    async def answer(self, message: Message, source: Source) -> Reply:
-        """The one way channels reach the core: answer, count, log what may be logged, escalate.
+    async def answer(self, message: Message, source: Source, rate_key: str | None = None) -> Reply:
+        """Rate limit, answer, count, log what may be logged, escalate: the same for every channel.
 
-        What happens beyond answering follows from what ``source`` (the channel) declares about itself.
+        What happens beyond answering follows from what ``source`` (the channel) declares about itself. On a
+        patient channel a sender over the limit gets ``RateLimited`` (``rate_key``, default the sender id,
+        is whom the limit counts), unless the message has a red flag.
         """
-        if self._engine is None:
+        engine = self._engine
+        if engine is None:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
-        reply = await self._engine.answer(message)
-        self.metrics.count_reply(message.channel, reply)
+        if source.patient:
+            await self._throttle(engine, message, source, rate_key or message.sender_id)
+        reply = await engine.answer(message)
+        self.metrics.count_reply(source.name, reply)
+        self._log(message, reply, source)
+        if source.patient and (reply.emergency or reply.handoff):
+            self._escalate(message, reply, source)
+        return reply
+
+    async def _throttle(self, engine: Engine, message: Message, source: Source, key: str) -> None:
+        """Count one message from ``key``; over the limit, raise ``RateLimited``.
+
+        A message with a red flag is never held back: a rate limit must not silence an emergency.
+        """
+        if self.settings.rate_limit <= 0:
+            return
+        wait = await self.store.rate_limit(f"{source.name}:{key}", self.settings.rate_limit)
+        if wait is None:
+            return
+        if engine.is_red_flag(message.text):
+            log.warning("over the rate limit, answered anyway: a red flag", extra={"channel": source.name})
+            return
+        self.metrics.rate_limited.labels(source.name).inc()
+        raise RateLimited(wait)
+
+    def _log(self, message: Message, reply: Reply, source: Source) -> None:
+        """On the request's access line when there is one (one line a request), else a line of its own."""
         fields = {"intent": reply.intent, "confidence": reply.confidence, "emergency": reply.emergency}
         if self.settings.log_message_text:
             fields.update(sender=message.sender_id, text=message.text)
         in_request = request_fields.get()
-        if in_request is not None and LINE_WRITTEN not in in_request:  # on the request's line: one line a request
+        if in_request is not None and LINE_WRITTEN not in in_request:
             in_request.update(fields)
         else:
-            log.info("reply", extra={"channel": message.channel, **fields})
-        if source.patient and (reply.emergency or reply.intent == "handoff"):
-            self._escalate(message, reply, source)
-        return reply
+            log.info("reply", extra={"channel": source.name, **fields})
 
     # -- escalations -----------------------------------------------------------------------------
     def add_escalation_sink(self, sink: EscalationSink) -> None:
@@ -141,19 +182,3 @@ class BotRuntime:
                 sender=message.sender_id if loud else None,
             )
         )
-
-    async def retry_after(self, channel: str, sender: str, text: str) -> int | None:
-        """Count one message: None when it may be answered, else the seconds ``sender`` should wait.
-
-        A message with a red flag is never held back: a rate limit must not silence an emergency.
-        """
-        if self.settings.rate_limit <= 0:
-            return None
-        wait = await self.store.rate_limit(f"{channel}:{sender}", self.settings.rate_limit)
-        if wait is None:
-            return None
-        if self._engine is not None and self._engine.understand(text).red_flag is not None:
-            log.warning("over the rate limit, answered anyway: a red flag", extra={"channel": channel})
-            return None
-        self.metrics.rate_limited.labels(channel).inc()
-        return wait

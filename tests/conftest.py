@@ -112,9 +112,9 @@ def asked(monkeypatch):
     seen = []
     real = BotRuntime.answer
 
-    async def spy(self, msg, source):
+    async def spy(self, msg, *args):
         seen.append(msg)
-        return await real(self, msg, source)
+        return await real(self, msg, *args)
 
     monkeypatch.setattr(BotRuntime, "answer", spy)
     return seen

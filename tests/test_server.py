@@ -181,9 +181,9 @@ from botox_bot.cli import main
 
 real = runtime.BotRuntime.answer
 
-async def slow(self, message, source):  # an answer that takes a while, as a Slack or Teams call will
+async def slow(self, message, *args):  # an answer that takes a while, as a Slack or Teams call will
     await asyncio.sleep(1.0)
-    return await real(self, message, source)
+    return await real(self, message, *args)
 
 runtime.BotRuntime.answer = slow
 sys.exit(main(["serve", "--port", "0"]))

@@ -294,3 +294,27 @@ async def test_a_number_that_sent_stop_gets_no_reply_but_its_emergency_reaches_s
         assert sms_body(silent) is None
         (post,) = await slack.wait_for("chat.postMessage")
         assert post["channel"] == "C0STAFF" and "SMS" in post["text"]
+
+
+# -- the rate limit, the same pipeline as every patient channel ---------------------------------------
+async def test_an_sms_flood_gets_silence_but_an_emergency_still_gets_its_answer(twilio):
+    client = await twilio(rate_limit=1)
+    first = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))))
+    assert "3 to 4 months" in first
+    flooded = await twiml(await post_signed(client, "/twilio/sms", sms_form("is it safe?")))
+    assert sms_body(flooded) is None
+    urgent = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("I can't breathe after botox"))))
+    assert urgent and "911" in urgent
+
+
+async def test_the_phone_line_is_rate_limited_too_but_never_an_emergency(twilio):
+    client = await twilio(rate_limit=1)
+    answer = await twiml(await post_signed(client, "/twilio/voice", call_form("how long does botox last")))
+    assert "3 to 4 months" in " ".join(says(answer))
+    limited = await twiml(await post_signed(client, "/twilio/voice", call_form("is it safe")))
+    assert "too many questions" in " ".join(says(limited)) and limited.find("Hangup") is not None
+    assert limited.find("Gather") is None
+    urgent = await twiml(await post_signed(client, "/twilio/voice", call_form("I had botox and now I can't breathe")))
+    assert "9 1 1" in urgent[0].text  # over the limit, and answered first all the same
+    metrics = await (await client.get("/metrics")).text()
+    assert 'botox_bot_rate_limited_total{channel="voice"} 1.0' in metrics

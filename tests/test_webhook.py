@@ -160,10 +160,10 @@ async def test_a_failing_handler_is_a_500_without_traceback_and_the_server_goes_
     client = await serve()
     real = BotRuntime.answer
 
-    async def broken(self, message, source):
+    async def broken(self, message, *args):
         if message.text == "boom":
             raise RuntimeError("secret internals")
-        return await real(self, message, source)
+        return await real(self, message, *args)
 
     monkeypatch.setattr(BotRuntime, "answer", broken)
     response = await ask(client, "boom")

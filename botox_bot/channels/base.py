@@ -57,9 +57,12 @@ class Channel:
     async def stop(self) -> None:
         """Called when the app stops."""
 
-    async def answer(self, message: Message) -> Reply:
-        """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy."""
-        return await self.runtime.answer(message, self)
+    async def answer(self, message: Message, rate_key: str | None = None) -> Reply:
+        """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy.
+
+        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit.
+        """
+        return await self.runtime.answer(message, self, rate_key)
 
     def path(self, path: str) -> str:
         return f"{self.prefix}{path}" or "/"

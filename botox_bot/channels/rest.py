@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.core.models import Message, Reply
+from botox_bot.runtime import RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
 from botox_bot.server.errors import Problem
@@ -59,11 +60,14 @@ async def read_rasa_body(request: web.Request, max_bytes: int) -> bytes:
 async def answer_rasa(channel: Channel, request: web.Request, body: RestRequest) -> web.Response:
     """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route)."""
     sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
-    wait = await channel.runtime.retry_after(channel.name, body.sender or f"ip:{request.remote}", body.message)
-    if wait is not None:
-        raise Problem(429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)})
     message = Message(text=body.message, sender_id=sender, channel=channel.name, metadata=body.metadata or {})
-    reply = await channel.answer(message)
+    try:  # no sender: the limit counts the address, since each anonymous message has a new id
+        reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}")
+    except RateLimited as limited:
+        wait = limited.retry_after
+        raise Problem(
+            429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)}
+        ) from None
     return web.json_response(rasa_messages(reply, sender))
 
 

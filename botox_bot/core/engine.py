@@ -72,6 +72,10 @@ class Engine:
         return cls(content, classifier, settings, store)
 
     # -- understanding -------------------------------------------------------------------------------
+    def is_red_flag(self, text: str) -> bool:
+        """The triage screen alone, no classifier: what may pass a rate limit (an emergency is never throttled)."""
+        return emergency.screen(text) is not None
+
     def understand(self, text: str) -> Understanding:
         """Screen and classify one text. Pure and synchronous: ``classify`` uses it for whole files.
 

@@ -9,6 +9,7 @@ from botox_bot.channels.base import Route
 from botox_bot.channels.twilio import TwilioChannel
 from botox_bot.channels.twilio.phone_text import sms_text
 from botox_bot.core.models import Message
+from botox_bot.runtime import RateLimited
 
 SMS_PATH = "/twilio/sms"
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
@@ -52,11 +53,10 @@ class SmsChannel(TwilioChannel):
                 f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
                 "Msg&data rates may apply."
             )
-        message = Message(text=body, sender_id=sender, channel=self.name)
-        if await store.is_opted_out(sender):
-            # they said STOP: no reply until START, but an emergency still reaches staff (answer escalates it)
-            await self.answer(message)
-            return None
-        if await self.runtime.retry_after(self.name, sender, body) is not None:
+        try:
+            reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name))
+        except RateLimited:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
-        return sms_text(await self.answer(message))
+        if await store.is_opted_out(sender):
+            return None  # they said STOP: no reply until START, but an emergency still reached staff (answer did it)
+        return sms_text(reply)

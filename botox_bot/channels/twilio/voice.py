@@ -9,6 +9,7 @@ from botox_bot.channels.base import Route
 from botox_bot.channels.twilio import TwilioChannel
 from botox_bot.channels.twilio.phone_text import speech_text, spoken_number
 from botox_bot.core.models import Message, Reply
+from botox_bot.runtime import RateLimited
 
 VOICE_PATH = "/twilio/voice"
 CONNECT_PATH = "/twilio/voice/connect"
@@ -39,14 +40,16 @@ class VoiceChannel(TwilioChannel):
         speech = form["SpeechResult"].strip()
         if not speech:
             return self.twiml(self._retry_or_goodbye(failures + 1, "Sorry, I didn't catch that."))
-        reply = await self.answer(
-            Message(
-                text=speech,
-                sender_id=form.get("From", "unknown"),
-                channel=self.name,
-                metadata={"call": form.get("CallSid")},
-            )
+        message = Message(
+            text=speech,
+            sender_id=form.get("From", "unknown"),
+            channel=self.name,
+            metadata={"call": form.get("CallSid")},
         )
+        try:
+            reply = await self.answer(message)
+        except RateLimited:
+            return self.twiml(self._too_fast())
         if reply.emergency:
             return self.twiml(self._emergency(reply))
         if reply.intent == "out_of_scope":
@@ -97,6 +100,13 @@ class VoiceChannel(TwilioChannel):
             failures=failures,
         )
         response.redirect(self._url(VOICE_PATH, failures + 1), method="POST")
+        return response
+
+    def _too_fast(self) -> VoiceResponse:
+        """Over the rate limit (a red flag never is): one short line, then the call ends."""
+        response = VoiceResponse()
+        response.say("Sorry, there have been too many questions from this number. Please call again later.", **VOICE)
+        self._goodbye(response)
         return response
 
     def _emergency(self, reply: Reply) -> VoiceResponse:
