@@ -257,9 +257,11 @@ def _evaluate(args, settings: Settings) -> int:
 def _teams_package(args, settings: Settings) -> int:
     from botox_bot.channels.teams.package import write
 
+    content = load_content(settings.content_dir or default_content_dir())  # the topics the app suggests
     path = write(
         Path(args.out),
         settings,
+        [content.title(topic) for topic in content.topics],
         version=args.app_version,
         website_url=args.website_url,
         privacy_url=args.privacy_url,

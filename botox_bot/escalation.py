@@ -24,7 +24,7 @@ class Escalation:
 
     channel: str
     label: str  # the channel as people call it: "the phone line"
-    intent: str
+    emergency: bool  # else the person asked for a human (handoff)
     urgency: str | None
     time: datetime
     request_id: str
@@ -65,5 +65,5 @@ class Escalations:
         except Exception:
             self.metrics.escalations.labels(escalation.channel, "failed").inc()
             log.exception(
-                "escalation not delivered", extra={"channel": escalation.channel, "intent": escalation.intent}
+                "escalation not delivered", extra={"channel": escalation.channel, "emergency": escalation.emergency}
             )

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from aiohttp import web
 
+from botox_bot.core.content import Content
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
 from botox_bot.escalation import Escalation, Escalations, EscalationSink
@@ -112,6 +113,11 @@ class BotRuntime:
         )
 
     @property
+    def content(self) -> Content | None:
+        """The loaded content (topics, titles), for channels that list what the bot answers; None until ready."""
+        return self._engine.content if self._engine else None
+
+    @property
     def known_intents(self) -> frozenset[str]:
         return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
@@ -129,7 +135,7 @@ class BotRuntime:
         if source.patient:
             await self._throttle(engine, message, source, rate_key or message.sender_id)
         reply = await engine.answer(message)
-        self.metrics.count_reply(source.name, reply)
+        self._count(source, reply)
         self._log(message, reply, source)
         if source.patient and (reply.emergency or reply.handoff):
             self._escalate(message, reply, source)
@@ -150,6 +156,14 @@ class BotRuntime:
             return
         self.metrics.rate_limited.labels(source.name).inc()
         raise RateLimited(wait)
+
+    def _count(self, source: Source, reply: Reply) -> None:
+        metrics = self.metrics
+        metrics.replies.labels(source.name, reply.intent).inc()
+        if reply.fallback:
+            metrics.fallbacks.labels(source.name).inc()
+        if reply.emergency:
+            metrics.emergencies.labels(source.name, reply.urgency or "unknown").inc()
 
     def _log(self, message: Message, reply: Reply, source: Source) -> None:
         """On the request's access line when there is one (one line a request), else a line of its own."""
@@ -174,8 +188,8 @@ class BotRuntime:
             Escalation(
                 channel=source.name,
                 label=source.label,
-                intent=reply.intent,
-                urgency=reply.slots.get("red_flag"),
+                emergency=reply.emergency,
+                urgency=reply.urgency,
                 time=datetime.now(UTC),
                 request_id=request_id.get(),
                 text=message.text if loud else None,

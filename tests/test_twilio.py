@@ -227,6 +227,7 @@ async def test_an_unplaceable_question_gets_one_retry(twilio):
     first = await twiml(await post_signed(client, "/twilio/voice", call_form("what's the weather in Paris")))
     assert gather_of(first).get("action") == "/twilio/voice?attempt=1"
     assert CONSULT in " ".join(says(first))
+    assert "You can ask about how Botox works, how long it lasts," in " ".join(says(first))  # the content's titles
     second = await twiml(
         await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night"))
     )

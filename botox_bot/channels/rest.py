@@ -43,7 +43,7 @@ def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
         "intent": reply.intent,
         "confidence": reply.confidence,
         "emergency": reply.emergency,
-        "urgency": reply.slots.get("red_flag") if reply.emergency else None,
+        "urgency": reply.urgency,
         "answer": reply.answer,
         "consult": reply.consult,
         "sources": reply.sources,

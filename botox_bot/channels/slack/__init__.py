@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
-from botox_bot.core.models import TOPIC_INTENTS, Message, Reply
+from botox_bot.core.models import Message, Reply
 from botox_bot.escalation import Escalation
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
@@ -40,7 +40,6 @@ NAME = "slack"
 EVENT_TTL_SECONDS = 3600  # Slack retries an event for minutes, not hours
 THREAD_TTL_SECONDS = 7 * 86400  # a thread the bot answered in stays open to follow-ups for a week
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_TOPIC_WORDS = {t.replace("_", sep): t for t in TOPIC_INTENTS for sep in ("_", "-", " ")}
 
 
 def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND) -> None:
@@ -118,10 +117,11 @@ class SlackListeners:
         if share:
             text = text[len("share ") :].strip()
         if text.lower() in {"", "help", "?"}:
-            help_text, blocks = help_blocks(self.command)
+            content = self.runtime.content
+            help_text, blocks = help_blocks(self.command, content.topics if content else [])
             await ack(response_type="ephemeral", text=help_text, blocks=blocks)
             return
-        topic = _TOPIC_WORDS.get(text.lower())
+        topic = self._topic(text)
         message = Message(
             text=text,
             payload=f"/{topic}" if topic else None,
@@ -179,6 +179,15 @@ class SlackListeners:
     # -- helpers -------------------------------------------------------------------------------------
     async def _answer(self, message: Message) -> Reply:
         return await self.runtime.answer(message, SlackChannel)
+
+    def _topic(self, text: str) -> str | None:
+        """``/botox duration``, ``how-it-works`` or ``how long it lasts``: a topic named as the content names it."""
+        content = self.runtime.content
+        wanted = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+        for topic in content.topics if content else []:
+            if wanted in (topic.replace("_", " "), content.title(topic).lower()):
+                return topic
+        return None
 
     @staticmethod
     def _sender(context, user: str | None) -> str:

@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 from yarl import URL
 
 from botox_bot.channels.base import Channel, Route
+from botox_bot.channels.formatting import topic_choices
 from botox_bot.channels.teams.auth import (
     ProviderFactory,
     auth_configuration,
@@ -147,7 +148,8 @@ class TeamsHandlers:
         bot = activity.recipient
         if not bot or not any(member.id == bot.id for member in activity.members_added or []):
             return
-        summary, card = welcome_message(self.runtime.settings.clinic_name, bot.name, _in_group(activity))
+        topics = topic_choices(self.runtime.content)
+        summary, card = welcome_message(self.runtime.settings.clinic_name, bot.name, _in_group(activity), topics)
         await context.send_activity(card_activity(summary, card))
 
 

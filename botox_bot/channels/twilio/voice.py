@@ -6,6 +6,7 @@ from aiohttp import web
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from botox_bot.channels.base import Route
+from botox_bot.channels.formatting import listing, topic_choices
 from botox_bot.channels.twilio import TwilioChannel
 from botox_bot.channels.twilio.phone_text import speech_text, spoken_number
 from botox_bot.core.models import Message, Reply
@@ -52,7 +53,7 @@ class VoiceChannel(TwilioChannel):
             return self.twiml(self._too_fast())
         if reply.emergency:
             return self.twiml(self._emergency(reply))
-        if reply.intent == "out_of_scope":
+        if reply.fallback:
             return self.twiml(self._retry_or_goodbye(failures + 1, self._speech(reply.text)))
         response = VoiceResponse()
         response.say(self._speech(reply.text), **VOICE)
@@ -93,12 +94,9 @@ class VoiceChannel(TwilioChannel):
             response.say(why, **VOICE)
             self._goodbye(response)
             return response
-        self._ask(
-            response,
-            f"{why} You can ask about how Botox works, how long it lasts, repeat treatments, "
-            "medical uses, or safety. What would you like to know?",
-            failures=failures,
-        )
+        titles = [choice.title for choice in topic_choices(self.runtime.content)]
+        offer = f" You can ask about {listing(titles, 'or')}." if titles else ""
+        self._ask(response, f"{why}{offer} What would you like to know?", failures=failures)
         response.redirect(self._url(VOICE_PATH, failures + 1), method="POST")
         return response
 

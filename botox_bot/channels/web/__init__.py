@@ -18,6 +18,7 @@ from importlib import resources
 from aiohttp import web
 
 from botox_bot.channels.base import Channel, Route
+from botox_bot.channels.formatting import listing, topic_choices
 from botox_bot.channels.rest import RestRequest, answer_rasa, read_rasa_body
 from botox_bot.runtime import BotRuntime
 from botox_bot.server import signing
@@ -77,11 +78,17 @@ class WebChatChannel(Channel):
             "token": token,
             "emergency_number": self.settings.emergency_number,
             "asset_version": self._version,
+            "intro": self._intro(),
         }
         # one pass: a value that itself looks like {{name}} is never expanded again
         text = _PLACEHOLDER.sub(lambda m: html.escape(values.get(m[1], ""), quote=True), self._page)
         headers = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}  # the page carries a per-visit token
         return web.Response(text=text, content_type="text/html", headers=headers)
+
+    def _intro(self) -> str:
+        """What the bot answers, from the content's topics (a general line while the content is loading)."""
+        titles = [choice.title for choice in topic_choices(self.runtime.content)]
+        return f"Ask me about {listing(titles, 'or')}." if titles else "Ask me a question about Botox."
 
     async def messages(self, request: web.Request) -> web.Response:
         """A question from the page: its web token first (when a secret is set), then the body, then the answer."""
