@@ -114,7 +114,7 @@ def _engine(settings: Settings):
 
 def _serve(args, settings: Settings) -> int:
     """Check the content first (a broken file stops start-up, named), then serve until SIGTERM."""
-    from botox_bot.server import create_app, run
+    from botox_bot.app import create_app, run
     from botox_bot.server.logs import configure_logging
 
     configure_logging(settings.log_level)
@@ -306,11 +306,13 @@ def _cross_validate(args, settings: Settings):
 
 
 def _teams_package(args, settings: Settings) -> int:
-    from botox_bot.teams_package import write
+    from botox_bot.channels.teams.package import write
 
+    content = load_content(settings.content_dir or default_content_dir())  # the topics the app suggests
     path = write(
         Path(args.out),
         settings,
+        [content.title(topic) for topic in content.topics],
         version=args.app_version,
         website_url=args.website_url,
         privacy_url=args.privacy_url,

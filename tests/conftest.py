@@ -88,7 +88,7 @@ async def serve(engine, settings):
     """
     from aiohttp.test_utils import TestClient, TestServer
 
-    from botox_bot.server import create_app
+    from botox_bot.app import create_app
 
     clients = []
 
@@ -108,14 +108,14 @@ async def serve(engine, settings):
 @pytest.fixture
 def asked(monkeypatch):
     """Every ``Message`` a channel hands to the core, in order (the core still answers them)."""
-    from botox_bot.server.runtime import BotRuntime
+    from botox_bot.runtime import BotRuntime
 
     seen = []
     real = BotRuntime.answer
 
-    async def spy(self, msg):
+    async def spy(self, msg, *args):
         seen.append(msg)
-        return await real(self, msg)
+        return await real(self, msg, *args)
 
     monkeypatch.setattr(BotRuntime, "answer", spy)
     return seen

@@ -58,11 +58,7 @@ from twilio.request_validator import RequestValidator
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
 from botox_bot.server import signing
-from tests.conftest import CONSULT, REPO
-
-# The Teams channel is optional here: fuzzed when its module is in the tree (it is then imported for real, so a
-# broken import fails this file rather than silently skipping Teams).
-HAS_TEAMS = (REPO / "botox_bot" / "channels" / "teams.py").exists()
+from tests.conftest import CONSULT
 
 # The SDK's adapter reads request["claims_identity"] (a string key); aiohttp warns about string keys.
 pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
@@ -315,10 +311,11 @@ SLACK_SECRET = "fuzz-slack-signing-secret"
 TWILIO_TOKEN = "fuzz-twilio-auth-token"
 WEBHOOK_SECRET = "fuzz-webhook-secret"
 HOOK = "/webhooks/rest/webhook"
+WEB = "/chat/messages"  # the chat page's own route, same format as the webhook
 SLACK = "/slack/events"
 SMS, VOICE, CONNECT = "/twilio/sms", "/twilio/voice", "/twilio/voice/connect"
 TEAMS = "/api/messages"
-ENDPOINTS = [HOOK, SLACK, SMS, VOICE, CONNECT, *([TEAMS] if HAS_TEAMS else [])]
+ENDPOINTS = [HOOK, WEB, SLACK, SMS, VOICE, CONNECT, TEAMS]
 APPS = ("open", "signed", "limited")
 
 
@@ -404,7 +401,7 @@ class Live:
     async def _start(self) -> None:
         from aiohttp import web
 
-        from botox_bot.server import create_app
+        from botox_bot.app import create_app
 
         asyncio.get_running_loop().set_exception_handler(
             lambda loop, context: self.loop_errors.append(f"{context.get('message')}: {context.get('exception')!r}")
@@ -418,9 +415,8 @@ class Live:
             slack_api_base_url=f"http://127.0.0.1:{self.mock_port}/api/",
             twilio_auth_token=SecretStr(TWILIO_TOKEN),
             rate_limit=0,
+            teams_allow_anonymous_unsafe=True,
         )
-        if HAS_TEAMS:
-            base["teams_allow_anonymous_unsafe"] = True
         overrides = {
             "open": {"staff_channel": "C0STAFF"},
             "signed": {"webhook_secret": SecretStr(WEBHOOK_SECRET), "signature_max_age_seconds": 300},
@@ -777,9 +773,10 @@ rest_bodies = st.fixed_dictionaries(
     payload=either(rest_bodies),
     app=st.sampled_from(APPS),
     how=st.sampled_from(["plain", "signed", "token", "stale", "unicode"]),
+    path=st.sampled_from([HOOK, WEB]),
     data=st.data(),
 )
-def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, data):
+def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, path, data):
     body = json.dumps(payload, ensure_ascii=how != "unicode").encode()
     if data.draw(st.integers(0, 3)) == 3:
         body = data.draw(with_raw_json(st.just(payload)))
@@ -792,7 +789,7 @@ def test_any_webhook_message_is_never_a_5xx(live, payload, app, how, data):
         sender = payload.get("sender") if isinstance(payload, dict) else None
         sender = sender if isinstance(sender, str) and _header_safe(sender) else "p1"
         headers[signing.WEB_TOKEN_HEADER] = signing.issue_web_token(WEBHOOK_SECRET, sender, 60)
-    answer = _send_and_check(live, app, Request(HOOK, body, headers))
+    answer = _send_and_check(live, app, Request(path, body, headers))
     if answer.status == 200:
         (message,) = json.loads(answer.body)
         assert message["text"].endswith(message["custom"]["consult"]) and message["custom"]["consult"]
@@ -1065,111 +1062,112 @@ def test_any_twilio_request_is_never_a_5xx(live, fields, app, path, attempt, sig
 
 
 # -- Teams ---------------------------------------------------------------------------------------------
-if HAS_TEAMS:
-    TEAMS_BOT = {"id": "28:fuzz-bot", "name": "Botox Bot"}
+TEAMS_BOT = {"id": "28:fuzz-bot", "name": "Botox Bot"}
 
-    @st.composite
-    def teams_activities(draw, live: Live) -> Any:
-        """An activity as the Bot Connector posts it, each field kept or replaced by anything at all."""
-        conversation = st.fixed_dictionaries(
+
+@st.composite
+def teams_activities(draw, live: Live) -> Any:
+    """An activity as the Bot Connector posts it, each field kept or replaced by anything at all."""
+    conversation = st.fixed_dictionaries(
+        {
+            "id": either(
+                st.one_of(
+                    st.sampled_from(["a:1", "a:2", "19:x@thread.tacv2;messageid=1", "19:y@thread.v2"]),
+                    st.text(max_size=20),
+                )
+            )
+        },
+        optional={
+            "conversationType": either(st.sampled_from(["personal", "channel", "groupChat"])),
+            "tenantId": either(st.just("t1")),
+            "isGroup": any_json,
+            "name": any_json,
+        },
+    )
+    mentioned = st.fixed_dictionaries({"id": either(st.just(TEAMS_BOT["id"])), "name": any_json})
+    mention = st.fixed_dictionaries(
+        {
+            "type": either(st.just("mention")),
+            "mentioned": either(mentioned),
+            "text": either(st.just("<at>Botox Bot</at>")),
+        }
+    )
+    value = st.one_of(
+        st.fixed_dictionaries({"botox_choice": either(any_payload)}),
+        st.fixed_dictionaries(
             {
-                "id": either(
-                    st.one_of(
-                        st.sampled_from(["a:1", "a:2", "19:x@thread.tacv2;messageid=1", "19:y@thread.v2"]),
-                        st.text(max_size=20),
+                "msteams": either(
+                    st.fixed_dictionaries(
+                        {"value": either(st.fixed_dictionaries({"botox_choice": either(any_payload)}))}
                     )
                 )
+            }
+        ),
+    )
+    person = st.fixed_dictionaries(
+        {"id": either(st.sampled_from(["29:u1", "29:u2"]) | st.text(max_size=10))},
+        optional={"aadObjectId": any_json, "name": any_json},
+    )
+    return draw(
+        st.fixed_dictionaries(
+            {
+                "type": either(
+                    st.sampled_from(
+                        ["message"] * 4
+                        + [
+                            "conversationUpdate",
+                            "invoke",
+                            "typing",
+                            "messageReaction",
+                            "installationUpdate",
+                            "event",
+                            "endOfConversation",
+                            "messageUpdate",
+                        ]
+                    )
+                ),
+                # always local, never a name to look up; never an unreachable one either: a reply the Bot Connector
+                # does not take is a 500 by design (test_teams.py). A serviceUrl that is no URL at all is a 400.
+                "serviceUrl": either(
+                    st.sampled_from([f"{live.outside}/amer/", f"{live.outside}/"]),
+                    st.sampled_from(["not a url", "", "http://[::1", "http://127.0.0.1:99999/"]),
+                ),
+                "channelId": either(st.just("msteams")),
+                "conversation": either(conversation),
+                "from": either(person),
+                "recipient": either(st.just(TEAMS_BOT)),
+                "text": either(st.one_of(any_text, any_text.map(lambda t: f"<at>Botox Bot</at> {t}"))),
             },
             optional={
-                "conversationType": either(st.sampled_from(["personal", "channel", "groupChat"])),
-                "tenantId": either(st.just("t1")),
-                "isGroup": any_json,
+                "id": either(st.text(max_size=12)),
+                "textFormat": any_json,
+                "value": either(value),
+                "entities": either(st.lists(either(mention), max_size=3)),
+                "channelData": any_json,
+                "membersAdded": either(st.lists(either(st.just(TEAMS_BOT)), max_size=2)),
+                "replyToId": any_json,
                 "name": any_json,
+                "locale": any_json,
+                "timestamp": any_json,
+                "attachments": any_json,
+                "action": any_json,
             },
         )
-        mentioned = st.fixed_dictionaries({"id": either(st.just(TEAMS_BOT["id"])), "name": any_json})
-        mention = st.fixed_dictionaries(
-            {
-                "type": either(st.just("mention")),
-                "mentioned": either(mentioned),
-                "text": either(st.just("<at>Botox Bot</at>")),
-            }
-        )
-        value = st.one_of(
-            st.fixed_dictionaries({"botox_choice": either(any_payload)}),
-            st.fixed_dictionaries(
-                {
-                    "msteams": either(
-                        st.fixed_dictionaries(
-                            {"value": either(st.fixed_dictionaries({"botox_choice": either(any_payload)}))}
-                        )
-                    )
-                }
-            ),
-        )
-        person = st.fixed_dictionaries(
-            {"id": either(st.sampled_from(["29:u1", "29:u2"]) | st.text(max_size=10))},
-            optional={"aadObjectId": any_json, "name": any_json},
-        )
-        return draw(
-            st.fixed_dictionaries(
-                {
-                    "type": either(
-                        st.sampled_from(
-                            ["message"] * 4
-                            + [
-                                "conversationUpdate",
-                                "invoke",
-                                "typing",
-                                "messageReaction",
-                                "installationUpdate",
-                                "event",
-                                "endOfConversation",
-                                "messageUpdate",
-                            ]
-                        )
-                    ),
-                    # always local, never a name to look up; never an unreachable one either: a reply the Bot Connector
-                    # does not take is a 500 by design (test_teams.py). A serviceUrl that is no URL at all is a 400.
-                    "serviceUrl": either(
-                        st.sampled_from([f"{live.outside}/amer/", f"{live.outside}/"]),
-                        st.sampled_from(["not a url", "", "http://[::1", "http://127.0.0.1:99999/"]),
-                    ),
-                    "channelId": either(st.just("msteams")),
-                    "conversation": either(conversation),
-                    "from": either(person),
-                    "recipient": either(st.just(TEAMS_BOT)),
-                    "text": either(st.one_of(any_text, any_text.map(lambda t: f"<at>Botox Bot</at> {t}"))),
-                },
-                optional={
-                    "id": either(st.text(max_size=12)),
-                    "textFormat": any_json,
-                    "value": either(value),
-                    "entities": either(st.lists(either(mention), max_size=3)),
-                    "channelData": any_json,
-                    "membersAdded": either(st.lists(either(st.just(TEAMS_BOT)), max_size=2)),
-                    "replyToId": any_json,
-                    "name": any_json,
-                    "locale": any_json,
-                    "timestamp": any_json,
-                    "attachments": any_json,
-                    "action": any_json,
-                },
-            )
-        )
+    )
 
-    @fuzz(250)
-    @given(data=st.data(), app=st.sampled_from(APPS))
-    def test_any_teams_activity_is_never_a_5xx(live, data, app):
-        activity = data.draw(teams_activities(live))
-        body = json.dumps(activity, ensure_ascii=data.draw(st.booleans())).encode()
-        if data.draw(st.integers(0, 3)) == 3:
-            body = data.draw(with_raw_json(st.just(activity)))
-        headers = {"Content-Type": "application/json"}
-        authorization = data.draw(st.sampled_from([None] * 9 + ["Bearer", "Bearer x", "Basic abc", ""]))
-        if authorization is not None:  # anonymous mode: any token at all is refused
-            headers["Authorization"] = authorization
-        _send_and_check(live, app, Request(TEAMS, body, headers))
+
+@fuzz(250)
+@given(data=st.data(), app=st.sampled_from(APPS))
+def test_any_teams_activity_is_never_a_5xx(live, data, app):
+    activity = data.draw(teams_activities(live))
+    body = json.dumps(activity, ensure_ascii=data.draw(st.booleans())).encode()
+    if data.draw(st.integers(0, 3)) == 3:
+        body = data.draw(with_raw_json(st.just(activity)))
+    headers = {"Content-Type": "application/json"}
+    authorization = data.draw(st.sampled_from([None] * 9 + ["Bearer", "Bearer x", "Basic abc", ""]))
+    if authorization is not None:  # anonymous mode: any token at all is refused
+        headers["Authorization"] = authorization
+    _send_and_check(live, app, Request(TEAMS, body, headers))
 
 
 # == after the fuzzing: still answering, nothing logged as unhandled ====================================

@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
+from botox_bot.app import create_app
 from botox_bot.core.engine import Engine
-from botox_bot.server import create_app
 from botox_bot.store import MemoryStore
 from botox_bot.store.failover import FailoverStore
 from botox_bot.store.redis import RedisStore

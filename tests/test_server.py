@@ -16,8 +16,9 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
+from botox_bot.app import create_app, mount
 from botox_bot.core.engine import Engine
-from botox_bot.server import BotRuntime, create_app, mount
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.logs import configure_logging
 from tests.conftest import REPO
 
@@ -145,7 +146,7 @@ async def test_mounted_into_an_existing_app_under_a_prefix(settings, engine):
         assert response.status == 200 and response.headers["X-Clinic"] == "yes"
         assert (await response.json())[0]["custom"]["intent"] == "duration"
         page = await (await client.get("/bot/")).text()
-        assert f'"/bot{HOOK}"' in page and "/bot/chat/chat.js" in page
+        assert '"/bot/chat/messages"' in page and "/bot/chat/chat.js" in page
         assert (await client.get("/bot/readyz")).status == 200
         assert (await client.get(HOOK)).status == 404  # nothing outside the prefix
 
@@ -175,14 +176,14 @@ def test_serve_refuses_broken_content_by_file_and_line(run_cli, content_copy):
 
 SLOW_SERVER = """
 import asyncio, sys
-from botox_bot.server import runtime
+from botox_bot import runtime
 from botox_bot.cli import main
 
 real = runtime.BotRuntime.answer
 
-async def slow(self, message):  # an answer that takes a while, as a Slack or Teams call will
+async def slow(self, message, *args):  # an answer that takes a while, as a Slack or Teams call will
     await asyncio.sleep(1.0)
-    return await real(self, message)
+    return await real(self, message, *args)
 
 runtime.BotRuntime.answer = slow
 sys.exit(main(["serve", "--port", "0"]))

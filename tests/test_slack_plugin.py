@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.slack import register
-from botox_bot.server import BotRuntime
+from botox_bot.runtime import BotRuntime
 from tests.conftest import CONSULT
 from tests.slack_mock import SlackWebAPIMock, app_mention, event_callback, signed_headers, slash_command
 

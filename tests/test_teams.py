@@ -44,7 +44,6 @@ from tests.teams_mock import (
 
 PATH = "/api/messages"
 CHOICE_QUESTION = "how often side effects"  # close call between repeat_treatment and safety: the bot asks
-TOPICS = ("How it works", "How long it lasts", "Repeat treatments", "Medical uses", "Safety and side effects")
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 
 # The SDK's adapter reads the caller's identity from request["claims_identity"], a string key; aiohttp warns
@@ -135,7 +134,7 @@ async def test_mounted_only_with_a_client_id_or_the_unsafe_flag(serve, teams):
 
 
 def test_a_client_id_needs_its_secret_and_tenant(settings):
-    from botox_bot.server import create_app
+    from botox_bot.app import create_app
     from botox_bot.settings import SettingsError
 
     with pytest.raises(SettingsError, match="CLIENTSECRET and CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"):
@@ -145,7 +144,7 @@ def test_a_client_id_needs_its_secret_and_tenant(settings):
 async def test_without_a_key_set_url_the_sdks_own_validator_runs(serve, tokens):
     from microsoft_agents.hosting.core.authorization import JwtTokenValidator
 
-    from botox_bot.server.app import CHANNELS
+    from botox_bot.app import CHANNELS
 
     client = await serve(teams_client_id=CLIENT_ID, teams_client_secret=SecretStr("s"), teams_tenant_id=TENANT_ID)
     (channel,) = [c for c in client.server.app[CHANNELS] if c.name == "teams"]
@@ -394,24 +393,21 @@ async def test_welcome_topic_buttons_answer_in_a_personal_chat(teams, keys, conn
 
 
 # -- the welcome ------------------------------------------------------------------------------------------
-async def test_the_bot_added_to_a_team_says_what_it_answers(teams, keys, connector, asked):
+async def test_the_bot_added_to_a_team_says_what_it_answers(teams, keys, connector, asked, engine):
+    content = engine.content  # the topics and their titles come from the content, as every channel shows them
     client = await teams()
     added = bot_added(connector.service_url)
     call = await send(client, keys, connector, added)
     assert call["conversation"] == CHANNEL
     reply = call["activity"]
     card = card_of(reply)
-    assert [b["title"] for b in actions(card)] == list(TOPICS)
-    assert [b["data"]["botox_choice"] for b in actions(card)] == [
-        "/how_it_works",
-        "/duration",
-        "/repeat_treatment",
-        "/medical_uses",
-        "/safety",
-    ]
+    assert content.topics[:5] == ["how_it_works", "duration", "repeat_treatment", "medical_uses", "safety"]
+    shown = content.topics[:6]  # more buttons than six wrap badly on a phone
+    assert [b["title"] for b in actions(card)] == [content.title(t) for t in shown]
+    assert [b["data"]["botox_choice"] for b in actions(card)] == [f"/{t}" for t in shown]
     assert "Riverside Skin" in texts(card)[0] and f"@{BOT_NAME}" in " ".join(texts(card))
-    for topic in ("how it works", "how long it lasts", "repeat treatments", "medical uses", "safety"):
-        assert topic in reply["summary"]
+    for topic in content.topics:
+        assert content.title(topic).lower() in reply["summary"].lower()
     assert not asked  # a welcome is not a question
 
 
@@ -516,7 +512,7 @@ async def test_refusals_are_counted(teams, connector):
 
 
 def test_choice_payloads_are_read_from_either_place_teams_puts_them():
-    from botox_bot.channels.teams_cards import chosen_payload
+    from botox_bot.channels.teams.cards import chosen_payload
 
     assert chosen_payload({"botox_choice": "/safety", "msteams": {"type": "messageBack"}}) == "/safety"
     assert chosen_payload({"msteams": {"type": "messageBack", "value": {"botox_choice": "/duration"}}}) == "/duration"
@@ -617,3 +613,14 @@ def rgba(data: bytes, width: int) -> set[tuple[int, ...]]:
     raw = zlib.decompress(data[41 : 41 + length])
     row = 1 + 4 * width
     return {tuple(raw[r + 1 + 4 * x : r + 5 + 4 * x]) for r in range(0, len(raw), row) for x in range(width)}
+
+
+def test_the_package_suggests_the_contents_topics(engine, settings):
+    from botox_bot.channels.teams.package import manifest
+
+    titles = [engine.content.title(t) for t in engine.content.topics]
+    conf = settings.model_copy(update={"teams_client_id": CLIENT_ID})
+    (bot,) = manifest(conf, titles)["bots"]
+    suggested = [c["title"] for c in bot["commandLists"][0]["commands"]]
+    assert suggested == titles[:10] and "How Botox works" in suggested
+    assert all(len(c["description"]) <= 128 for c in bot["commandLists"][0]["commands"])

@@ -127,7 +127,7 @@ async def test_stop_start_help(twilio):
 
 
 async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(twilio, monkeypatch):
-    from botox_bot.channels import phone_text
+    from botox_bot.channels.twilio import phone_text
 
     monkeypatch.setattr(phone_text, "SMS_LIMIT", 400)
     monkeypatch.setattr(phone_text.sms_text, "__defaults__", (400,))
@@ -142,7 +142,7 @@ async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(tw
 
 def test_the_full_limit_holds_for_every_reply(engine, settings):
     """Twilio's 1,600 characters, checked on every response template the engine can give by SMS."""
-    from botox_bot.channels.phone_text import SMS_LIMIT, sms_text
+    from botox_bot.channels.twilio.phone_text import SMS_LIMIT, sms_text
     from botox_bot.core.engine import Engine
     from botox_bot.core.models import Message
 
@@ -227,6 +227,7 @@ async def test_an_unplaceable_question_gets_one_retry(twilio):
     first = await twiml(await post_signed(client, "/twilio/voice", call_form("what's the weather in Paris")))
     assert gather_of(first).get("action") == "/twilio/voice?attempt=1"
     assert CONSULT in " ".join(says(first))
+    assert "You can ask about how Botox works, how long it lasts," in " ".join(says(first))  # the content's titles
     second = await twiml(
         await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night"))
     )
@@ -294,3 +295,27 @@ async def test_a_number_that_sent_stop_gets_no_reply_but_its_emergency_reaches_s
         assert sms_body(silent) is None
         (post,) = await slack.wait_for("chat.postMessage")
         assert post["channel"] == "C0STAFF" and "SMS" in post["text"]
+
+
+# -- the rate limit, the same pipeline as every patient channel ---------------------------------------
+async def test_an_sms_flood_gets_silence_but_an_emergency_still_gets_its_answer(twilio):
+    client = await twilio(rate_limit=1)
+    first = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))))
+    assert "3 to 4 months" in first
+    flooded = await twiml(await post_signed(client, "/twilio/sms", sms_form("is it safe?")))
+    assert sms_body(flooded) is None
+    urgent = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("I can't breathe after botox"))))
+    assert urgent and "911" in urgent
+
+
+async def test_the_phone_line_is_rate_limited_too_but_never_an_emergency(twilio):
+    client = await twilio(rate_limit=1)
+    answer = await twiml(await post_signed(client, "/twilio/voice", call_form("how long does botox last")))
+    assert "3 to 4 months" in " ".join(says(answer))
+    limited = await twiml(await post_signed(client, "/twilio/voice", call_form("is it safe")))
+    assert "too many questions" in " ".join(says(limited)) and limited.find("Hangup") is not None
+    assert limited.find("Gather") is None
+    urgent = await twiml(await post_signed(client, "/twilio/voice", call_form("I had botox and now I can't breathe")))
+    assert "9 1 1" in urgent[0].text  # over the limit, and answered first all the same
+    metrics = await (await client.get("/metrics")).text()
+    assert 'botox_bot_rate_limited_total{channel="voice"} 1.0' in metrics

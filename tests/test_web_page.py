@@ -20,9 +20,9 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from botox_bot.app import create_app
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message
-from botox_bot.server import create_app
 
 REQUIRE = os.environ.get("BOTOX_BOT_REQUIRE_BROWSER") == "1"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -197,7 +197,7 @@ async def test_with_webhook_secret(serve, chat, settings):
     assert await page.get_attribute("#chat", "data-token")
     bubble = await chat.ask(page, "How long does Botox last?")
     assert CONSULT in await bubble.inner_text()
-    refused = await page.request.post(f"{url}/webhooks/rest/webhook", data={"sender": "someone", "message": "hi"})
+    refused = await page.request.post(f"{url}/chat/messages", data={"sender": "someone", "message": "hi"})
     assert refused.status == 401  # without the page's token: refused, so the token above did the work
 
 

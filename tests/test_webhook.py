@@ -155,15 +155,15 @@ async def test_unknown_path_and_method_are_json(serve):
 
 
 async def test_a_failing_handler_is_a_500_without_traceback_and_the_server_goes_on(serve, monkeypatch):
-    from botox_bot.server.runtime import BotRuntime
+    from botox_bot.runtime import BotRuntime
 
     client = await serve()
     real = BotRuntime.answer
 
-    async def broken(self, message):
+    async def broken(self, message, *args):
         if message.text == "boom":
             raise RuntimeError("secret internals")
-        return await real(self, message)
+        return await real(self, message, *args)
 
     monkeypatch.setattr(BotRuntime, "answer", broken)
     response = await ask(client, "boom")
@@ -237,26 +237,13 @@ async def test_a_replayed_request_is_refused(serve):
     assert again.status == 401 and (await error_of(again))["code"] == "replayed"
 
 
-async def test_web_token_pins_its_sender(serve):
+async def test_the_webhook_takes_signatures_not_the_chat_pages_web_token(serve):
     client = await serve(webhook_secret=SecretStr(SECRET))
     token = signing.issue_web_token(SECRET, "web-abc", 60)
-    ok = await client.post(HOOK, json={"sender": "web-abc", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: token})
-    assert ok.status == 200
-    other = await client.post(
-        HOOK, json={"sender": "web-xyz", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: token}
+    response = await client.post(
+        HOOK, json={"sender": "web-abc", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: token}
     )
-    assert other.status == 401
-    forged = await client.post(
-        HOOK,
-        json={"sender": "web-abc", "message": "hi"},
-        headers={signing.WEB_TOKEN_HEADER: signing.issue_web_token("guess", "web-abc", 60)},
-    )
-    assert forged.status == 401
-    expired = signing.issue_web_token(SECRET, "web-abc", 60, now=time.time() - 120)
-    late = await client.post(
-        HOOK, json={"sender": "web-abc", "message": "hi"}, headers={signing.WEB_TOKEN_HEADER: expired}
-    )
-    assert late.status == 401 and "expired" in (await error_of(late))["message"]
+    assert response.status == 401  # the token is for the page's own route (tests/test_web_chat.py)
 
 
 # -- rate limiting -----------------------------------------------------------------------------------

@@ -1,31 +1,37 @@
-"""One module per channel. ``configured_channels`` picks the ones whose settings (credentials) are present."""
+"""The channels, and the one list of them: ``REGISTRY``.
+
+A channel is a module or a folder with a ``Channel`` subclass that declares its name, its label for people,
+whether patients write there, and whether the settings configure it (``channels/base.py``). Adding one means
+that folder plus one line below; nothing else in the bot keeps a list of channel names. (Rasa's
+``input_channel_classes`` is the same idea.)
+"""
 
 from __future__ import annotations
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.rest import RestChannel
+from botox_bot.channels.slack import SlackChannel
+from botox_bot.channels.teams import TeamsChannel
+from botox_bot.channels.twilio.sms import SmsChannel
+from botox_bot.channels.twilio.voice import VoiceChannel
 from botox_bot.channels.web import WebChatChannel
-from botox_bot.server.runtime import BotRuntime
+from botox_bot.runtime import BotRuntime
+
+REGISTRY: list[type[Channel]] = [RestChannel, WebChatChannel, SlackChannel, TeamsChannel, SmsChannel, VoiceChannel]
+"""Every channel the bot has, in mounting order. Tests may append to it (see tests/test_new_channel.py)."""
+
+TERMINAL = "cli"
+"""The channel name of ``botox-bot ask`` and ``shell``: answered by the engine directly, with no HTTP channel."""
 
 
 def configured_channels(runtime: BotRuntime, prefix: str = "") -> list[Channel]:
-    """The channels to mount: the patient webhook always, the others when their settings allow."""
-    channels: list[Channel] = [RestChannel(runtime, prefix)]
-    if runtime.settings.web_chat:
-        channels.append(WebChatChannel(runtime, prefix))
-    from botox_bot.channels.slack import SlackChannel  # imported only here: Bolt is not needed by the others
-
-    if SlackChannel.configured(runtime.settings):
-        channels.append(SlackChannel(runtime, prefix))
-    if runtime.settings.teams_client_id or runtime.settings.teams_allow_anonymous_unsafe:
-        from botox_bot.channels.teams import TeamsChannel
-
-        channels.append(TeamsChannel(runtime, prefix))
-    if runtime.settings.twilio_auth_token:
-        from botox_bot.channels.twilio import SmsChannel, VoiceChannel
-
-        channels += [SmsChannel(runtime, prefix), VoiceChannel(runtime, prefix)]
-    return channels
+    """The channels to mount: every registered one that the settings configure."""
+    return [channel(runtime, prefix) for channel in REGISTRY if channel.configured(runtime.settings)]
 
 
-__all__ = ["Channel", "Route", "configured_channels"]
+def channel_names() -> frozenset[str]:
+    """Every name a ``Message.channel`` can carry: for checking ``channel:`` in content variations."""
+    return frozenset({TERMINAL, *(channel.name for channel in REGISTRY)})
+
+
+__all__ = ["REGISTRY", "TERMINAL", "Channel", "Route", "channel_names", "configured_channels"]

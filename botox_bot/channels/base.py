@@ -1,17 +1,22 @@
-"""The small interface every channel implements: routes to mount, and an optional start and stop.
+"""The small interface every channel implements: who it is, whether it is set up, its routes, start and stop.
 
-A channel verifies, parses, formats and sends. It never classifies: it turns a platform's request into one
-``Message``, hands it to ``BotRuntime.answer`` and formats the ``Reply`` that comes back.
+A channel verifies, parses, formats and sends. It never classifies and never decides policy: it turns a
+platform's request into one ``Message``, hands it to the runtime's answering pipeline (``Channel.answer``) and
+formats the ``Reply`` that comes back. What the pipeline does with a message (rate limit, escalation to staff)
+follows from the facts the channel declares here (``patient``), not from lists of channel names elsewhere.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from aiohttp import web
 
-from botox_bot.server.runtime import BotRuntime
+from botox_bot.core.models import Message, Reply
+from botox_bot.runtime import BotRuntime
+from botox_bot.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -24,14 +29,24 @@ class Route:
 
 
 class Channel:
-    """Base class: a name (used in metrics and logs) and the routes the channel answers."""
+    """Base class. A subclass declares the class attributes below and its routes; ``channels.REGISTRY`` lists it."""
 
-    name: str = "channel"
+    name: ClassVar[str]
+    """The channel's name in ``Message.channel``, metrics, logs and content variations (``channel: sms``)."""
+    label: ClassVar[str]
+    """The channel as people call it, e.g. in a staff escalation: "the phone line"."""
+    patient: ClassVar[bool] = False
+    """Patients write here: messages are rate-limited, and an emergency or a request for a person is escalated."""
 
     def __init__(self, runtime: BotRuntime, prefix: str = ""):
         self.runtime = runtime
         self.settings = runtime.settings
         self.prefix = prefix.rstrip("/")
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        """Whether the settings hold what this channel needs (its credentials); only then is it mounted."""
+        return True
 
     def routes(self) -> list[Route]:
         raise NotImplementedError
@@ -41,6 +56,13 @@ class Channel:
 
     async def stop(self) -> None:
         """Called when the app stops."""
+
+    async def answer(self, message: Message, rate_key: str | None = None) -> Reply:
+        """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy.
+
+        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit.
+        """
+        return await self.runtime.answer(message, self, rate_key)
 
     def path(self, path: str) -> str:
         return f"{self.prefix}{path}" or "/"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.core.models import Message, Reply
+from botox_bot.runtime import RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
 from botox_bot.server.errors import Problem
@@ -42,7 +43,7 @@ def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
         "intent": reply.intent,
         "confidence": reply.confidence,
         "emergency": reply.emergency,
-        "urgency": reply.slots.get("red_flag") if reply.emergency else None,
+        "urgency": reply.urgency,
         "answer": reply.answer,
         "consult": reply.consult,
         "sources": reply.sources,
@@ -50,8 +51,32 @@ def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
     return [message]
 
 
+async def read_rasa_body(request: web.Request, max_bytes: int) -> bytes:
+    """The raw JSON body, within ``max_bytes``; checked before it is parsed, so strangers learn nothing."""
+    require_json(request)
+    return await read_limited(request, max_bytes)
+
+
+async def answer_rasa(channel: Channel, request: web.Request, body: RestRequest) -> web.Response:
+    """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route)."""
+    sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
+    message = Message(text=body.message, sender_id=sender, channel=channel.name, metadata=body.metadata or {})
+    try:  # no sender: the limit counts the address, since each anonymous message has a new id
+        reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}")
+    except RateLimited as limited:
+        wait = limited.retry_after
+        raise Problem(
+            429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)}
+        ) from None
+    return web.json_response(rasa_messages(reply, sender))
+
+
 class RestChannel(Channel):
+    """Integrations and widgets on a clinic's own site; signed (HMAC) when a webhook secret is set."""
+
     name = "rest"
+    label = "the webhook"
+    patient = True
 
     def routes(self) -> list[Route]:
         return [
@@ -73,13 +98,7 @@ class RestChannel(Channel):
             {
                 "Access-Control-Allow-Methods": "POST, OPTIONS",
                 "Access-Control-Allow-Headers": ", ".join(
-                    [
-                        "Content-Type",
-                        "X-Request-ID",
-                        signing.WEB_TOKEN_HEADER,
-                        signing.SIGNATURE_HEADER,
-                        signing.TIMESTAMP_HEADER,
-                    ]
+                    ["Content-Type", "X-Request-ID", signing.SIGNATURE_HEADER, signing.TIMESTAMP_HEADER]
                 ),
                 "Access-Control-Max-Age": "600",
             }
@@ -109,40 +128,23 @@ class RestChannel(Channel):
         return response
 
     async def _receive(self, request: web.Request) -> web.Response:
-        """Check, parse, limit, answer: each refusal is a JSON error that says what to fix."""
-        require_json(request)
-        raw = await read_limited(request, self.settings.max_body_bytes)
-        pinned = await self._authenticate(request, raw)  # before parsing: strangers learn nothing
-        body = parse_model(RestRequest, parse_json(raw))
-        if pinned is not None and body.sender != pinned:
-            raise self._unauthorized("signature", "the web token belongs to another sender")
-        sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
-        wait = await self.runtime.retry_after(self.name, body.sender or f"ip:{request.remote}", body.message)
-        if wait is not None:
-            raise Problem(429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)})
-        message = Message(text=body.message, sender_id=sender, channel=self.name, metadata=body.metadata or {})
-        reply = await self.runtime.answer(message)
-        return web.json_response(rasa_messages(reply, sender))
+        """Check, parse, answer: each refusal is a JSON error that says what to fix."""
+        raw = await read_rasa_body(request, self.settings.max_body_bytes)
+        await self._authenticate(request, raw)  # before parsing: strangers learn nothing
+        return await answer_rasa(self, request, parse_model(RestRequest, parse_json(raw)))
 
-    async def _authenticate(self, request: web.Request, raw: bytes) -> str | None:
-        """With a shared secret: a valid signature (integrations) or a valid web token (the chat page).
-
-        Returns the sender a web token pins, so the caller can check the body names the same one.
-        """
+    async def _authenticate(self, request: web.Request, raw: bytes) -> None:
+        """With a shared secret: a valid signature, each signed request received once."""
         secret = self.settings.webhook_secret
         if secret is None:
-            return None
-        key, max_age = secret.get_secret_value(), self.settings.signature_max_age_seconds
+            return
+        max_age = self.settings.signature_max_age_seconds
         try:
-            token = request.headers.get(signing.WEB_TOKEN_HEADER)
-            if token and signing.SIGNATURE_HEADER not in request.headers:
-                return signing.check_web_token(key, token)
-            signature = signing.verify(key, raw, request.headers, max_age)
+            signature = signing.verify(secret.get_secret_value(), raw, request.headers, max_age)
         except signing.SignatureError as exc:
             raise self._unauthorized("signature", str(exc)) from None
         if not await self.runtime.store.claim(f"signature:{signature}", 2 * max_age):
             raise self._unauthorized("replay", "this signed request was already received; sign each one anew")
-        return None
 
     def _unauthorized(self, reason: str, message: str) -> Problem:
         self.runtime.metrics.rejected.labels(self.name, reason).inc()

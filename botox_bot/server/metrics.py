@@ -13,8 +13,6 @@ from prometheus_client import (
     generate_latest,
 )
 
-from botox_bot.core.models import Reply
-
 disable_created_metrics()  # the *_created series only double the output; counters reset with the process anyway
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 
@@ -38,7 +36,7 @@ class Metrics:
         )
         self.replies = Counter("botox_bot_replies", "Replies by channel and intent.", ["channel", "intent"], registry=r)
         self.fallbacks = Counter(
-            "botox_bot_fallbacks", "Replies that could not answer (out_of_scope).", ["channel"], registry=r
+            "botox_bot_fallbacks", "Replies that could not place the question (out of scope).", ["channel"], registry=r
         )
         self.emergencies = Counter(
             "botox_bot_emergencies", "Emergency replies, by channel and level.", ["channel", "level"], registry=r
@@ -62,13 +60,6 @@ class Metrics:
             registry=r,
         )
         self.ready = Gauge("botox_bot_ready", "1 once the content is loaded and the model trained.", registry=r)
-
-    def count_reply(self, channel: str, reply: Reply) -> None:
-        self.replies.labels(channel, reply.intent).inc()
-        if reply.intent == "out_of_scope":
-            self.fallbacks.labels(channel).inc()
-        if reply.emergency:
-            self.emergencies.labels(channel, reply.slots.get("red_flag", "classifier")).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

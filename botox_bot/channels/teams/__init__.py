@@ -3,8 +3,8 @@
 The SDK (``microsoft-agents-hosting-aiohttp``, Microsoft's successor to the archived Bot Framework SDK) does
 the Teams side: the token check, the activity model, the turn, and replies through the Bot Connector service
 at the activity's ``serviceUrl``. This module only turns activities into ``Message`` and a ``Reply`` into an
-Adaptive Card (``botox_bot.channels.teams_cards``). Who may call, and the two seams around the SDK's token handling,
-are in ``botox_bot.channels.teams_auth``.
+Adaptive Card (``botox_bot.channels.teams.cards``). Who may call, and the two seams around the SDK's token handling,
+are in ``botox_bot.channels.teams.auth``.
 
 ``POST /api/messages`` is the one route. Its handler checks the token first (so strangers learn nothing), then
 the body (malformed JSON or something that is not an activity: 400), then that the token's ``serviceurl`` claim
@@ -48,7 +48,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, f
 from yarl import URL
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.teams_auth import (
+from botox_bot.channels.formatting import topic_choices
+from botox_bot.channels.teams.auth import (
     ProviderFactory,
     auth_configuration,
     authorize,
@@ -56,11 +57,11 @@ from botox_bot.channels.teams_auth import (
     token_validator,
     unauthorized,
 )
-from botox_bot.channels.teams_cards import CARD_CONTENT_TYPE, chosen_payload, reply_message, welcome_message
+from botox_bot.channels.teams.cards import CARD_CONTENT_TYPE, chosen_payload, reply_message, welcome_message
 from botox_bot.core.models import Message
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.body import parse_json, parse_model, require_json
 from botox_bot.server.errors import Problem
-from botox_bot.server.runtime import BotRuntime
 from botox_bot.settings import Settings, SettingsError
 
 log = logging.getLogger("botox_bot.teams")
@@ -135,7 +136,7 @@ class TeamsHandlers:
             metadata={"teams_conversation_type": _conversation_type(activity) or "personal"},
         )
         try:
-            reply = await self.runtime.answer(message)
+            reply = await self.runtime.answer(message, TeamsChannel)
         except Problem as problem:  # still starting: say so in the chat rather than stay silent
             await context.send_activity(problem.message)
             return
@@ -147,7 +148,8 @@ class TeamsHandlers:
         bot = activity.recipient
         if not bot or not any(member.id == bot.id for member in activity.members_added or []):
             return
-        summary, card = welcome_message(self.runtime.settings.clinic_name, bot.name, _in_group(activity))
+        topics = topic_choices(self.runtime.content)
+        summary, card = welcome_message(self.runtime.settings.clinic_name, bot.name, _in_group(activity), topics)
         await context.send_activity(card_activity(summary, card))
 
 
@@ -155,6 +157,7 @@ class TeamsChannel(Channel):
     """The bot's own Teams app at ``POST /api/messages``."""
 
     name = NAME
+    label = "Microsoft Teams"
     token_provider_factory: ProviderFactory = MsalAuth
     """Where outbound tokens come from (``teams_auth``, seam 2). Tests replace it with a local provider."""
 
@@ -174,6 +177,10 @@ class TeamsChannel(Channel):
         self.handlers = register(self.agent, runtime)
         unhandled = (ActivityTypes.message, ActivityTypes.invoke)
         self.agent.add_route(lambda context: context.activity.type not in unhandled, _acknowledge, rank=RouteRank.LAST)
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return bool(settings.teams_client_id or settings.teams_allow_anonymous_unsafe)
 
     def routes(self) -> list[Route]:
         return [Route("POST", self.path(MESSAGES_PATH), self.messages)]

@@ -1,4 +1,4 @@
-// The web chat page: sends each question to the REST webhook and shows the replies.
+// The web chat page: sends each question to its own route (POST /chat/messages, Rasa REST format) and shows the replies.
 // No dependencies, no innerHTML: every piece of server text goes through textContent or a text node.
 "use strict";
 
@@ -7,7 +7,7 @@
   if (!root) return;
 
   const config = {
-    webhook: root.dataset.webhook || "/webhooks/rest/webhook",
+    messages: root.dataset.messages || "chat/messages",
     sender: root.dataset.sender || "",
     token: root.dataset.token || "",
   };
@@ -150,7 +150,7 @@
     if (on) log.scrollTop = log.scrollHeight;
   }
 
-  // --- talking to the webhook -------------------------------------------------------------------
+  // --- talking to the server --------------------------------------------------------------------
 
   function errorText(response) {
     if (response.status === 429) {
@@ -177,7 +177,7 @@
     if (config.token) headers["X-Botox-Web-Token"] = config.token;
     let ok = false;
     try {
-      const response = await fetch(config.webhook, {
+      const response = await fetch(config.messages, {
         method: "POST",
         headers,
         body: JSON.stringify({ sender: config.sender, message }),

@@ -25,10 +25,12 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.slack_blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
-from botox_bot.core.models import TOPIC_INTENTS, Message, Reply
+from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
+from botox_bot.core.models import Message, Reply
+from botox_bot.escalation import Escalation
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
-from botox_bot.server.runtime import BotRuntime, Escalation
+from botox_bot.settings import Settings
 
 log = logging.getLogger("botox_bot.slack")
 
@@ -38,8 +40,6 @@ NAME = "slack"
 EVENT_TTL_SECONDS = 3600  # Slack retries an event for minutes, not hours
 THREAD_TTL_SECONDS = 7 * 86400  # a thread the bot answered in stays open to follow-ups for a week
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_TOPIC_WORDS = {t.replace("_", sep): t for t in TOPIC_INTENTS for sep in ("_", "-", " ")}
-_CHANNEL_NAMES = {"rest": "the web chat / webhook", "web": "the web chat", "sms": "SMS", "voice": "the phone line"}
 
 
 def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND) -> None:
@@ -117,10 +117,11 @@ class SlackListeners:
         if share:
             text = text[len("share ") :].strip()
         if text.lower() in {"", "help", "?"}:
-            help_text, blocks = help_blocks(self.command)
+            content = self.runtime.content
+            help_text, blocks = help_blocks(self.command, content.topics if content else [])
             await ack(response_type="ephemeral", text=help_text, blocks=blocks)
             return
-        topic = _TOPIC_WORDS.get(text.lower())
+        topic = self._topic(text)
         message = Message(
             text=text,
             payload=f"/{topic}" if topic else None,
@@ -177,7 +178,16 @@ class SlackListeners:
 
     # -- helpers -------------------------------------------------------------------------------------
     async def _answer(self, message: Message) -> Reply:
-        return await self.runtime.answer(message)
+        return await self.runtime.answer(message, SlackChannel)
+
+    def _topic(self, text: str) -> str | None:
+        """``/botox duration``, ``how-it-works`` or ``how long it lasts``: a topic named as the content names it."""
+        content = self.runtime.content
+        wanted = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+        for topic in content.topics if content else []:
+            if wanted in (topic.replace("_", " "), content.title(topic).lower()):
+                return topic
+        return None
 
     @staticmethod
     def _sender(context, user: str | None) -> str:
@@ -212,6 +222,7 @@ class SlackChannel(Channel):
     """The bot's own Slack app: HTTP events at ``/slack/events`` and/or Socket Mode, and staff escalations."""
 
     name = NAME
+    label = "Slack"
 
     def __init__(self, runtime: BotRuntime, prefix: str = ""):
         super().__init__(runtime, prefix)
@@ -233,8 +244,8 @@ class SlackChannel(Channel):
         if s.staff_channel:
             runtime.add_escalation_sink(self.escalate)
 
-    @staticmethod
-    def configured(settings) -> bool:
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
         return bool(settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token))
 
     def routes(self) -> list[Route]:
@@ -287,5 +298,5 @@ class SlackChannel(Channel):
             await self._socket_mode.close_async()
 
     async def escalate(self, item: Escalation) -> None:
-        text, blocks = escalation_blocks(item, _CHANNEL_NAMES)
+        text, blocks = escalation_blocks(item)
         await self.client.chat_postMessage(channel=self.settings.staff_channel, text=text, blocks=blocks)

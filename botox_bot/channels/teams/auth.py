@@ -6,7 +6,7 @@ goes to ``microsoft_agents.hosting.core.authorization.JwtTokenValidator``, the p
 clock leeway, tid-to-issuer binding), with the SDK's issuer allow-list switched on (``VALIDATE_ISSUER``). The
 route calls the validator rather than wrapping itself in the decorator because the decorator reads its
 configuration from ``request.app["agent_configuration"]``: a string key on the whole aiohttp application, and
-the channel mounts into applications it may not own (``botox_bot.server.app.mount``), so it must not claim one.
+the channel mounts into applications it may not own (``botox_bot.app.mount``), so it must not claim one.
 ``authorize`` below is the decorator's few lines of header handling, kept in step with the SDK's.
 
 Inbound, seam 1: ``BOTOX_BOT_TEAMS_JWKS_URL``. The SDK picks the key-set URL in a private function

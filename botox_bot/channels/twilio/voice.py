@@ -1,117 +1,28 @@
-"""Patients by SMS and by phone, through Twilio's webhooks: TwiML in, TwiML out, every request signed.
-
-Twilio signs each webhook with the account's auth token over the URL it called and the form fields
-(``X-Twilio-Signature``); the ``twilio`` package checks it. Behind a proxy the URL the bot sees is not the one
-Twilio called, so ``BOTOX_BOT_PUBLIC_URL`` names the public base. A request that fails the check gets 403.
-"""
+"""The phone line through Twilio: a greeting, a spoken question, the spoken answer, another question or goodbye."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from urllib.parse import parse_qsl
-
 from aiohttp import web
-from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.phone_text import sms_text, speech_text, spoken_number
+from botox_bot.channels.base import Route
+from botox_bot.channels.formatting import listing, topic_choices
+from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio.phone_text import speech_text, spoken_number
 from botox_bot.core.models import Message, Reply
-from botox_bot.server.body import read_limited
-from botox_bot.server.errors import Problem
-from botox_bot.server.runtime import BotRuntime
+from botox_bot.runtime import RateLimited
 
-log = logging.getLogger("botox_bot.twilio")
-
-SMS_PATH = "/twilio/sms"
 VOICE_PATH = "/twilio/voice"
 CONNECT_PATH = "/twilio/voice/connect"
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
-START_WORDS = {"start", "yes", "unstop", "optin"}
-HELP_WORDS = {"help", "info"}
 VOICE = {"voice": "Polly.Joanna", "language": "en-US"}
-FORM_LIMIT_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
 MAX_ATTEMPTS = 2  # failed tries (silence, or a question the bot cannot place): one retry, then goodbye
 
 
-class _TwilioChannel(Channel):
-    """What SMS and voice share: the signature check and the form body."""
-
-    def __init__(self, runtime: BotRuntime, prefix: str = ""):
-        super().__init__(runtime, prefix)
-        self.validator = RequestValidator(self.settings.twilio_auth_token.get_secret_value())
-
-    async def verified_form(self, request: web.Request) -> Mapping[str, str]:
-        if request.content_type != "application/x-www-form-urlencoded":  # all Twilio ever sends
-            raise Problem(415, "unsupported_media_type", "send the webhook as application/x-www-form-urlencoded")
-        raw = await read_limited(request, FORM_LIMIT_BYTES)
-        try:
-            params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        except (UnicodeDecodeError, ValueError):
-            raise Problem(400, "invalid_form", "the body is not a URL-encoded form") from None
-        url = f"{self.settings.public_url}{request.path_qs}" if self.settings.public_url else str(request.url)
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not self.validator.validate(url, params, signature):
-            self.runtime.metrics.rejected.labels(self.name, "signature").inc()
-            raise Problem(403, "bad_signature", "X-Twilio-Signature does not match this request")
-        return params
-
-    @staticmethod
-    def twiml(response) -> web.Response:
-        return web.Response(text=str(response), content_type="text/xml")
-
-
-class SmsChannel(_TwilioChannel):
-    name = "sms"
-
-    def routes(self) -> list[Route]:
-        return [Route("POST", self.path(SMS_PATH), self.receive)]
-
-    async def receive(self, request: web.Request) -> web.Response:
-        form = await self.verified_form(request)
-        sender, body = form.get("From", ""), form.get("Body", "")
-        response = MessagingResponse()
-        text = await self._reply(sender, body)
-        if text:
-            response.message(text)
-        return self.twiml(response)
-
-    async def _reply(self, sender: str, body: str) -> str | None:
-        """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
-        keyword = body.strip().strip(".!").lower()
-        store, clinic = self.runtime.store, self.settings.clinic_name
-        if keyword in STOP_WORDS:
-            await store.set_opted_out(sender, True)
-            return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
-        if keyword in START_WORDS:
-            await store.set_opted_out(sender, False)
-            return (
-                f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
-                "Reply HELP for help, STOP to opt out."
-            )
-        if keyword in HELP_WORDS:
-            phone = f" Call us: {self.settings.clinic_phone}." if self.settings.clinic_phone else ""
-            return (
-                f"{clinic} Botox helpline: text a question for general information.{phone} "
-                f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
-                "Msg&data rates may apply."
-            )
-        message = Message(text=body, sender_id=sender, channel=self.name)
-        if await store.is_opted_out(sender):
-            # they said STOP: no reply until START, but an emergency still reaches staff (answer escalates it)
-            await self.runtime.answer(message)
-            return None
-        if await self.runtime.retry_after(self.name, sender, body) is not None:
-            return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
-        return sms_text(await self.runtime.answer(message))
-
-
-class VoiceChannel(_TwilioChannel):
+class VoiceChannel(TwilioChannel):
     """A call: greeting, a spoken question, the spoken answer, another question or goodbye."""
 
     name = "voice"
+    label = "the phone line"
 
     def routes(self) -> list[Route]:
         return [
@@ -130,17 +41,19 @@ class VoiceChannel(_TwilioChannel):
         speech = form["SpeechResult"].strip()
         if not speech:
             return self.twiml(self._retry_or_goodbye(failures + 1, "Sorry, I didn't catch that."))
-        reply = await self.runtime.answer(
-            Message(
-                text=speech,
-                sender_id=form.get("From", "unknown"),
-                channel=self.name,
-                metadata={"call": form.get("CallSid")},
-            )
+        message = Message(
+            text=speech,
+            sender_id=form.get("From", "unknown"),
+            channel=self.name,
+            metadata={"call": form.get("CallSid")},
         )
+        try:
+            reply = await self.answer(message)
+        except RateLimited:
+            return self.twiml(self._too_fast())
         if reply.emergency:
             return self.twiml(self._emergency(reply))
-        if reply.intent == "out_of_scope":
+        if reply.fallback:
             return self.twiml(self._retry_or_goodbye(failures + 1, self._speech(reply.text)))
         response = VoiceResponse()
         response.say(self._speech(reply.text), **VOICE)
@@ -181,13 +94,17 @@ class VoiceChannel(_TwilioChannel):
             response.say(why, **VOICE)
             self._goodbye(response)
             return response
-        self._ask(
-            response,
-            f"{why} You can ask about how Botox works, how long it lasts, repeat treatments, "
-            "medical uses, or safety. What would you like to know?",
-            failures=failures,
-        )
+        titles = [choice.title for choice in topic_choices(self.runtime.content)]
+        offer = f" You can ask about {listing(titles, 'or')}." if titles else ""
+        self._ask(response, f"{why}{offer} What would you like to know?", failures=failures)
         response.redirect(self._url(VOICE_PATH, failures + 1), method="POST")
+        return response
+
+    def _too_fast(self) -> VoiceResponse:
+        """Over the rate limit (a red flag never is): one short line, then the call ends."""
+        response = VoiceResponse()
+        response.say("Sorry, there have been too many questions from this number. Please call again later.", **VOICE)
+        self._goodbye(response)
         return response
 
     def _emergency(self, reply: Reply) -> VoiceResponse:

@@ -15,21 +15,13 @@ answer would show twice (MicrosoftDocs/msteams-docs#1998, microsoft/BotFramework
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
-from botox_bot.core.models import TOPIC_INTENTS, Choice, Reply
+from botox_bot.channels.formatting import emergency_heading, listing, site
+from botox_bot.core.models import Choice, Reply
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 CARD_VERSION = "1.5"  # the newest version Teams renders on desktop, web and mobile
 CHOICE_KEY = "botox_choice"
-HEADINGS = {"call_now": "Emergency: get help now", "urgent": "Urgent: get care today"}
-TOPIC_LABELS = {
-    "how_it_works": "How it works",
-    "duration": "How long it lasts",
-    "repeat_treatment": "Repeat treatments",
-    "medical_uses": "Medical uses",
-    "safety": "Safety and side effects",
-}
 _MAX_CHOICES = 6  # more buttons than this wrap badly on a phone
 _MAX_SOURCES = 8
 
@@ -38,8 +30,8 @@ def reply_message(reply: Reply) -> tuple[str, dict[str, Any]]:
     """The fallback text and the Adaptive Card for one reply."""
     fallback = reply.text
     body: list[dict[str, Any]] = []
-    if reply.emergency:
-        heading = emergency_heading(reply)
+    heading = emergency_heading(reply)
+    if heading is not None:
         fallback = f"{heading}. {fallback}"
         body.append(_text(heading, color="attention", weight="bolder", size="large"))
     body.append(_text(reply.answer or reply.text))
@@ -48,35 +40,33 @@ def reply_message(reply: Reply) -> tuple[str, dict[str, Any]]:
     if reply.consult:
         body.append(_text(reply.consult, isSubtle=True, spacing="medium"))
     if reply.sources:
-        links = " · ".join(f"[{_site(url)}]({url})" for url in reply.sources[:_MAX_SOURCES])
+        links = " · ".join(f"[{site(url)}]({url})" for url in reply.sources[:_MAX_SOURCES])
         body.append(_text(f"Sources: {links}", isSubtle=True, size="small"))
     return fallback, card(body, fallback)
 
 
-def welcome_message(clinic_name: str, bot_name: str | None, in_group: bool) -> tuple[str, dict[str, Any]]:
-    """What the bot says when it is added: what it answers, and (in channels) that it needs a mention."""
-    topics = [TOPIC_LABELS.get(t, t.replace("_", " ").capitalize()) for t in TOPIC_INTENTS]
+def welcome_message(
+    clinic_name: str, bot_name: str | None, in_group: bool, topics: list[Choice]
+) -> tuple[str, dict[str, Any]]:
+    """What the bot says when it is added: what it answers (the content's topics, as buttons), and (in channels)
+    that it needs a mention."""
     intro = f"Hi! I answer common questions about Botox for {clinic_name}."
-    listing = "I can tell you about: " + ", ".join(t.lower() for t in topics) + "."
+    about = f"I can tell you about {listing([t.title for t in topics])}." if topics else ""
     how = (
         f"Mention me (@{bot_name or 'the bot'}) with your question."
         if in_group
         else "Ask me a question, or pick a topic."
     )
     note = "This is general information, not medical advice. In an emergency, call your local emergency number."
-    fallback = " ".join((intro, listing, how, note))
-    body = [
-        _text(intro, weight="bolder"),
-        _text(listing),
-        _text(how),
-        choice_buttons([Choice(title=label, payload=f"/{topic}") for topic, label in zip(TOPIC_INTENTS, topics)]),
-        _text(note, isSubtle=True, size="small"),
-    ]
+    fallback = " ".join(part for part in (intro, about, how, note) if part)
+    body = [_text(intro, weight="bolder")]
+    if topics:
+        body.append(_text(about))
+    body.append(_text(how))
+    if topics:
+        body.append(choice_buttons(topics))
+    body.append(_text(note, isSubtle=True, size="small"))
     return fallback, card(body, fallback)
-
-
-def emergency_heading(reply: Reply) -> str:
-    return HEADINGS.get(reply.slots.get("red_flag", ""), HEADINGS["call_now"])
 
 
 def choice_buttons(choices: list[Choice]) -> dict[str, Any]:
@@ -131,8 +121,3 @@ def card(body: list[dict[str, Any]], fallback: str) -> dict[str, Any]:
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
-
-
-def _site(url: str) -> str:
-    host = urlparse(url).hostname or url
-    return host.removeprefix("www.")

@@ -1,5 +1,9 @@
 """The aiohttp application: a factory for the standalone server, and ``mount`` for a clinic's own app.
 
+This is the composition root, the one module that imports the channels: settings, runtime and the configured
+channels meet here. Besides the channels it serves ``/healthz`` (the process lives), ``/readyz`` (questions can
+be answered) and ``/metrics`` (Prometheus).
+
 ``create_app`` builds everything (health, metrics, every configured channel) and is what ``botox-bot serve``
 runs. ``mount`` adds the bot's channels to an application someone else owns, under an optional prefix, without
 touching that application's other routes or middlewares.
@@ -14,16 +18,15 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
-from botox_bot.channels import Channel, configured_channels
+from botox_bot.channels import Channel, Route, configured_channels
 from botox_bot.core.engine import Engine
+from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import json_errors
-from botox_bot.server.health import HealthRoutes
 from botox_bot.server.observe import observed
-from botox_bot.server.runtime import BotRuntime
 from botox_bot.settings import Settings, load_settings
 from botox_bot.store import Store
 
-log = logging.getLogger("botox_bot.server")
+log = logging.getLogger("botox_bot.server")  # the name operators filter on; kept
 RUNTIME = web.AppKey("botox_bot_runtime", BotRuntime)
 CHANNELS = web.AppKey("botox_bot_channels", list)
 
@@ -40,20 +43,15 @@ def mount(
     The engine loads when ``app`` starts; until then the channels answer 503 and ``/readyz`` says so.
     """
     live = list(channels) if channels is not None else configured_channels(runtime, prefix)
-    parts: list[Channel] = [*live, HealthRoutes(runtime, prefix, live)] if health else live
-    for part in parts:
-        for route in part.routes():
-            app.router.add_route(
-                route.method,
-                route.path,
-                observed(
-                    part.name,
-                    route.handler,
-                    runtime.metrics,
-                    quiet=part.name == "system",
-                    timeout=runtime.settings.request_timeout_seconds,
-                ),
-            )
+    timeout = runtime.settings.request_timeout_seconds
+    for channel in live:
+        for route in channel.routes():
+            handler = observed(channel.name, route.handler, runtime.metrics, timeout=timeout)
+            app.router.add_route(route.method, route.path, handler)
+    if health:
+        for route in HealthRoutes(runtime, prefix, live).routes():  # probes every few seconds: logged at DEBUG
+            handler = observed(HealthRoutes.name, route.handler, runtime.metrics, quiet=True, timeout=timeout)
+            app.router.add_route(route.method, route.path, handler)
     app[RUNTIME] = runtime
     app[CHANNELS] = live
     app.cleanup_ctx.append(runtime.lifespan)
@@ -70,6 +68,49 @@ def create_app(
     app = web.Application(middlewares=[json_errors], client_max_size=max(settings.max_body_bytes, 1024 * 1024))
     mount(app, runtime, health=True)
     return app
+
+
+class HealthRoutes:
+    """``/healthz``, ``/readyz`` and ``/metrics``: routes of the server, not a channel (no messages come here)."""
+
+    name = "system"  # the channel label of their requests in the metrics
+
+    def __init__(self, runtime: BotRuntime, prefix: str, live: list[Channel]):
+        self.runtime = runtime
+        self.prefix = prefix.rstrip("/")
+        self.live = live
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("GET", f"{self.prefix}/healthz", self.healthz),
+            Route("GET", f"{self.prefix}/readyz", self.readyz),
+            Route("GET", f"{self.prefix}/metrics", self.metrics),
+        ]
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(self, request: web.Request) -> web.Response:
+        channels = [c.name for c in self.live]
+        if self.runtime.ready:
+            store = await self.runtime.store.status()  # "degraded": answering, but not sharing state
+            return web.json_response(
+                {
+                    "status": "ready",
+                    "channels": channels,
+                    "store": self.runtime.store.name,
+                    "degraded": store == "degraded",
+                }
+            )
+        if self.runtime.load_error:
+            return web.json_response({"status": "failed", "error": self.runtime.load_error}, status=503)
+        return web.json_response({"status": "loading"}, status=503, headers={"Retry-After": "1"})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        response = web.Response(body=self.runtime.metrics.render())
+        response.content_type = "text/plain"
+        response.headers["Content-Type"] = self.runtime.metrics.content_type
+        return response
 
 
 def _channel_lifespan(channels: list[Channel]):

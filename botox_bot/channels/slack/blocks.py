@@ -6,14 +6,15 @@ Pure functions, no Slack client: the listeners in ``botox_bot.channels.slack`` s
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
 
-from botox_bot.core.models import TOPIC_INTENTS, Reply
-from botox_bot.server.runtime import Escalation
+from botox_bot.channels.formatting import emergency_heading, site
+from botox_bot.core.models import Reply
+from botox_bot.escalation import Escalation
 
 CHOICE_ACTION = "botox_choice_{}"
 FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}
-_HEADERS = {"call_now": ":rotating_light: Emergency: get help now", "urgent": ":warning: Urgent: get care today"}
+_EMOJI = {"urgent": ":warning:"}  # every other emergency: :rotating_light:
+_TOLD = {"call_now": " (told to call the emergency number now)", "urgent": " (told to get urgent care today)"}
 _SECTION_LIMIT = 3000  # characters in a section's text
 
 
@@ -24,8 +25,9 @@ def escape(text: str) -> str:
 
 def reply_blocks(reply: Reply, feedback: bool = True) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
-    if reply.emergency:
-        title = _HEADERS.get(reply.slots.get("red_flag", ""), _HEADERS["call_now"])
+    heading = emergency_heading(reply)
+    if heading is not None:
+        title = f"{_EMOJI.get(reply.urgency or '', ':rotating_light:')} {heading}"
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}})
     blocks.append(_section(reply.answer or reply.text))
     if reply.choices:
@@ -46,7 +48,7 @@ def reply_blocks(reply: Reply, feedback: bool = True) -> list[dict[str, Any]]:
         )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(reply.consult)[:_SECTION_LIMIT]}]})
     if reply.sources:
-        links = " · ".join(f"<{url}|{_site(url)}>" for url in reply.sources[:8])
+        links = " · ".join(f"<{url}|{site(url)}>" for url in reply.sources[:8])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources: {links}"}]})
     if feedback and not reply.emergency and not reply.choices:
         blocks.append(
@@ -70,24 +72,24 @@ def reply_blocks(reply: Reply, feedback: bool = True) -> list[dict[str, Any]]:
     return blocks
 
 
-def help_blocks(command: str) -> tuple[str, list[dict[str, Any]]]:
+def help_blocks(command: str, topics: list[str]) -> tuple[str, list[dict[str, Any]]]:
+    """The ``/botox help`` text; ``topics`` are the content's topic names (none while the bot is starting)."""
     lines = [
         f"`{command} <question>`: ask anything about Botox (only you see the answer)",
         f"`{command} share <question>`: post the answer for the whole channel",
-        f"`{command} <topic>`: that topic's answer at once. Topics: " + ", ".join(f"`{t}`" for t in TOPIC_INTENTS),
     ]
+    if topics:
+        names = ", ".join(f"`{t}`" for t in topics)
+        lines.append(f"`{command} <topic>`: that topic's answer at once. Topics: {names}")
     text = "\n".join(lines)
     return text, [_section(text, escaped=True)]
 
 
-def escalation_blocks(item: Escalation, channel_names: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
-    what = "Emergency answer sent" if item.intent == "emergency" else "A patient asked for a person"
-    where = channel_names.get(item.channel, item.channel)
+def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
+    what = "Emergency answer sent" if item.emergency else "A patient asked for a person"
+    where = item.label
     when = item.time.strftime("%Y-%m-%d %H:%M UTC")
-    urgency = {
-        "call_now": " (told to call the emergency number now)",
-        "urgent": " (told to get urgent care today)",
-    }.get(item.urgency or "", "")
+    urgency = _TOLD.get(item.urgency or "", "")
     text = f"{what} on {where} at {when}{urgency}."
     fields = [f"*Channel:* {where}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
     if item.sender:
@@ -97,7 +99,7 @@ def escalation_blocks(item: Escalation, channel_names: dict[str, str]) -> tuple[
         if item.text is not None
         else "_Message text withheld: health information is not copied here unless BOTOX_BOT_LOG_MESSAGE_TEXT is on._"
     )
-    header = ":rotating_light: " + what if item.intent == "emergency" else ":raising_hand: " + what
+    header = ":rotating_light: " + what if item.emergency else ":raising_hand: " + what
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
@@ -111,8 +113,3 @@ def _section(text: str, escaped: bool = False) -> dict[str, Any]:
     if len(body) > _SECTION_LIMIT:
         body = body[: _SECTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
     return {"type": "section", "text": {"type": "mrkdwn", "text": body}}
-
-
-def _site(url: str) -> str:
-    host = urlparse(url).hostname or url
-    return host.removeprefix("www.")

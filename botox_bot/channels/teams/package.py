@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from botox_bot import __version__
+from botox_bot.channels.formatting import listing
 from botox_bot.settings import Settings, SettingsError
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
@@ -29,18 +30,13 @@ MANIFEST_VERSION = "1.17"
 ACCENT = (0x2B, 0x6C, 0xB0)
 SCOPES = ["personal", "team", "groupChat"]
 CLIENT_ID_SETTING = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
-COMMANDS = (  # shown as suggestions in the compose box; a click sends the title as the question
-    ("How does Botox work?", "What Botox is and how it relaxes muscles"),
-    ("How long does Botox last?", "When it starts working and how long the effect lasts"),
-    ("How often can I have it?", "Repeat treatments and how far apart they should be"),
-    ("What is Botox used for?", "Medical uses: migraine, sweating, spasms and more"),
-    ("Is Botox safe?", "Side effects, warning signs, pregnancy and other cautions"),
-)
+MAX_COMMANDS = 10  # Teams shows at most ten suggestions a list
 Pixel = Callable[[float, float], tuple[int, int, int, int]]
 
 
 def build(
     settings: Settings,
+    topics: list[str],
     version: str | None = None,
     website_url: str | None = None,
     privacy_url: str | None = None,
@@ -49,7 +45,7 @@ def build(
     """The zipped package; ``SettingsError`` names what is missing (the client id, a https website)."""
     files = {
         "manifest.json": json.dumps(
-            manifest(settings, version, website_url, privacy_url, terms_url), indent=2, ensure_ascii=False
+            manifest(settings, topics, version, website_url, privacy_url, terms_url), indent=2, ensure_ascii=False
         ).encode(),
         "color.png": color_icon(),
         "outline.png": outline_icon(),
@@ -61,14 +57,15 @@ def build(
     return out.getvalue()
 
 
-def write(path: Path, settings: Settings, **options: Any) -> Path:
-    data = build(settings, **options)  # build first: a refusal leaves no half-written file behind
+def write(path: Path, settings: Settings, topics: list[str], **options: Any) -> Path:
+    data = build(settings, topics, **options)  # build first: a refusal leaves no half-written file behind
     path.write_bytes(data)
     return path
 
 
 def manifest(
     settings: Settings,
+    topics: list[str],
     version: str | None = None,
     website_url: str | None = None,
     privacy_url: str | None = None,
@@ -80,7 +77,7 @@ def manifest(
             f"teams-package: set {CLIENT_ID_SETTING} to the client id of the bot's Entra app "
             "registration (see docs/teams.md)"
         )
-    website = website_url or _site(settings.booking_link) or _site(settings.public_url or "")
+    website = website_url or _origin(settings.booking_link) or _origin(settings.public_url or "")
     if not website:
         raise SettingsError(
             "teams-package: give --website-url (the clinic's https site), or set BOTOX_BOT_BOOKING_LINK"
@@ -91,6 +88,7 @@ def manifest(
             raise SettingsError(f"teams-package: {flag} must be an https URL (Teams refuses others): {url}")
     clinic = settings.clinic_name
     short = f"{clinic} Botox Q&A"
+    about = f" {listing(topics)}." if topics else " common questions."
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,
@@ -107,10 +105,9 @@ def manifest(
             "full": f"Botox questions, answered for {clinic}"[:100],
         },
         "description": {
-            "short": "Answers common questions about Botox: how it works, how long it lasts, safety.",
+            "short": "Answers common questions about Botox, with sources; knows the warning signs.",
             "full": (
-                f"Ask {clinic}'s assistant about Botox: how it works, how long it lasts, repeat treatments, "
-                "medical uses, and safety and side effects. Chat with it directly, or mention it in a "
+                f"Ask {clinic}'s assistant about Botox:{about} Chat with it directly, or mention it in a "
                 "channel or group chat. It gives general information, not medical advice, and always "
                 "suggests talking to your provider; it recognises warning signs and says when to get "
                 "help at once."
@@ -124,12 +121,20 @@ def manifest(
                 "scopes": SCOPES,
                 "supportsFiles": False,
                 "isNotificationOnly": False,
-                "commandLists": [{"scopes": SCOPES, "commands": [{"title": t, "description": d} for t, d in COMMANDS]}],
+                "commandLists": [{"scopes": SCOPES, "commands": commands(topics)}],
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],
     }
+
+
+def commands(topics: list[str]) -> list[dict[str, str]]:
+    """The compose box's suggestions: the content's topic titles (a click sends the title as the question)."""
+    return [
+        {"title": title[:32], "description": f"General information: {title[:1].lower()}{title[1:]}"[:128]}
+        for title in topics[:MAX_COMMANDS]
+    ]
 
 
 def color_icon(size: int = 192) -> bytes:
@@ -174,7 +179,7 @@ def png(width: int, height: int, pixel: Pixel) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
 
 
-def _site(url: str) -> str | None:
+def _origin(url: str) -> str | None:
     """The origin of a URL (``https://clinic.example``), or ``None``."""
     parts = urlparse(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

@@ -1,0 +1,62 @@
+"""SMS through Twilio: STOP, START and HELP as carriers expect, then the bot's answer as plain text."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from twilio.twiml.messaging_response import MessagingResponse
+
+from botox_bot.channels.base import Route
+from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio.phone_text import sms_text
+from botox_bot.core.models import Message
+from botox_bot.runtime import RateLimited
+
+SMS_PATH = "/twilio/sms"
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
+START_WORDS = {"start", "yes", "unstop", "optin"}
+HELP_WORDS = {"help", "info"}
+
+
+class SmsChannel(TwilioChannel):
+    name = "sms"
+    label = "SMS"
+
+    def routes(self) -> list[Route]:
+        return [Route("POST", self.path(SMS_PATH), self.receive)]
+
+    async def receive(self, request: web.Request) -> web.Response:
+        form = await self.verified_form(request)
+        sender, body = form.get("From", ""), form.get("Body", "")
+        response = MessagingResponse()
+        text = await self._reply(sender, body)
+        if text:
+            response.message(text)
+        return self.twiml(response)
+
+    async def _reply(self, sender: str, body: str) -> str | None:
+        """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
+        keyword = body.strip().strip(".!").lower()
+        store, clinic = self.runtime.store, self.settings.clinic_name
+        if keyword in STOP_WORDS:
+            await store.set_opted_out(sender, True)
+            return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
+        if keyword in START_WORDS:
+            await store.set_opted_out(sender, False)
+            return (
+                f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
+                "Reply HELP for help, STOP to opt out."
+            )
+        if keyword in HELP_WORDS:
+            phone = f" Call us: {self.settings.clinic_phone}." if self.settings.clinic_phone else ""
+            return (
+                f"{clinic} Botox helpline: text a question for general information.{phone} "
+                f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
+                "Msg&data rates may apply."
+            )
+        try:
+            reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name))
+        except RateLimited:
+            return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
+        if await store.is_opted_out(sender):
+            return None  # they said STOP: no reply until START, but an emergency still reached staff (answer did it)
+        return sms_text(reply)
