@@ -1,0 +1,169 @@
+"""Compile the lexicons' concept rules once, and find every concept a normalised message mentions.
+
+A *finding* is one concept at one place in the message, before anything is known about its context (negated,
+general question, history ...): that is context.py's job. The levels below are the reviewed routing of the fact
+sheet's section 9; helpers have no level of their own and only count in combinations (see ``combine``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from botox_bot.core.triage import lexicon_en, lexicon_es
+from botox_bot.core.triage.normalise import Text
+from botox_bot.core.triage.outcome import CALL_NOW, URGENT, higher
+
+# Base level of each concept. Concepts missing here are helpers.
+LEVELS: dict[str, str] = {
+    "breathing": CALL_NOW,
+    "swallowing": CALL_NOW,
+    "swelling": CALL_NOW,
+    "faint": CALL_NOW,
+    "whole_body": CALL_NOW,
+    "speech": URGENT,
+    "vision": URGENT,
+    "head_control": CALL_NOW,
+    "neck": URGENT,
+    "weakness": URGENT,
+    "bladder": URGENT,
+    "face_droop": URGENT,
+    "headache": URGENT,
+    "botulism": URGENT,
+    "hives": URGENT,
+}
+# What a concept is called outside this package (whole-body weakness is weakness, at a higher level).
+PUBLIC_NAME = {"whole_body": "weakness", "arm": "weakness", "smile": "face_droop", "neck": "head_control"}
+SAME_DAY = {"eyelids": "droop", "bladder_emptying": "bladder_emptying", "overdose": "overdose"}
+
+_STOP = r"(?!(?:but|pero|though|although|except|however|aunque) )"
+_GAPS = {f"g{n}": rf"(?:{_STOP}[a-z0-9]+ ){{0,{n}}}" for n in range(1, 9)}
+_PLACEHOLDER = re.compile(r"<(\w+)>")
+
+
+def _families() -> dict[str, str]:
+    merged: dict[str, str] = dict(_GAPS)
+    for name in set(lexicon_en.FAMILIES) | set(lexicon_es.FAMILIES):
+        parts = [lex.FAMILIES[name] for lex in (lexicon_en, lexicon_es) if name in lex.FAMILIES]
+        merged[name] = "|".join(parts)
+    return merged
+
+
+FAMILIES = _families()
+
+
+def expand(pattern: str) -> str:
+    """Replace ``<family>`` placeholders (recursively, families may use gaps)."""
+    for _ in range(3):
+        pattern = _PLACEHOLDER.sub(lambda m: FAMILIES[m.group(1)], pattern)
+    if _PLACEHOLDER.search(pattern):
+        raise ValueError(f"unknown placeholder in {pattern[:80]!r}")
+    return pattern
+
+
+def compile_words(pattern: str) -> re.Pattern[str]:
+    """A rule that only matches whole tokens."""
+    return re.compile(rf"(?<![a-z0-9])(?:{expand(pattern)})(?![a-z0-9])")
+
+
+def _compile_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    by_concept: dict[str, list[str]] = {}
+    for concept, rule in [*lexicon_en.RULES, *lexicon_es.RULES]:
+        by_concept.setdefault(concept, []).append(f"(?:{rule})")
+    return tuple((concept, compile_words("|".join(rules))) for concept, rules in by_concept.items())
+
+
+RULES = _compile_rules()
+IDIOMS = compile_words("|".join(f"(?:{p})" for p in [*lexicon_en.IDIOMS, *lexicon_es.IDIOMS]))
+OK_STATUS = compile_words(f"(?:{lexicon_en.MARKERS['ok_status']})|(?:{lexicon_es.MARKERS['ok_status']})")
+# Swelling at the injection site is routine, but lips, tongue, throat and mouth are never "local".
+_NEVER_LOCAL = re.compile(r"lip|tongue|throat|mouth|labio|lengua|garganta|boca")
+
+
+@dataclass(frozen=True)
+class Finding:
+    concept: str
+    start: int  # first token
+    end: int  # one past the last token
+
+    @property
+    def level(self) -> str | None:
+        return LEVELS.get(self.concept)
+
+
+def find(text: Text) -> list[Finding]:
+    """Every concept the message mentions, with token positions, minus idioms and "X is fine" statements."""
+    s = text.text
+    if not s:
+        return []
+    masks = [(m.start(), m.end()) for m in IDIOMS.finditer(s)]
+    oks = [(m.start(), m.end()) for m in OK_STATUS.finditer(s)]
+    found: list[Finding] = []
+    for concept, pattern in RULES:
+        for m in pattern.finditer(s):
+            a, b = m.start(), m.end()
+            if any(a < y and x < b for x, y in oks):
+                continue
+            if any(a < y and x < b for x, y in masks):
+                if concept != "swelling" or not _NEVER_LOCAL.search(m.group(0)):
+                    continue
+            found.append(Finding(concept, text.token_at(a), text.token_at(b - 1) + 1))
+    found.sort(key=lambda f: (f.start, f.concept))
+    return found
+
+
+@dataclass(frozen=True)
+class Combined:
+    level: str | None
+    concepts: tuple[str, ...]
+    same_day: str | None
+
+
+def combine(concepts: list[str], child: bool = False) -> Combined:
+    """The level of a set of concepts reported together: the highest wins, and combinations escalate."""
+    have = set(concepts)
+    level: str | None = None
+    for c in concepts:
+        level = higher(level, LEVELS.get(c))
+    extra: list[str] = []
+    weak = have & {"weakness", "whole_body", "arm"}
+    if (have & {"hives", "itch"}) and (have & {"dizzy", "faint", "breathing", "swelling", "heart"}):
+        extra.append("anaphylaxis")  # hives or itch with faintness, dizziness or wheeze
+    if (have & {"face_droop", "smile"}) and (have & {"arm", "speech"}):
+        extra.append("face_droop")  # FAST
+    neuro_signs = {
+        "vision",
+        "speech",
+        "weakness",
+        "whole_body",
+        "face_droop",
+        "arm",
+        "neuro",
+        "eyelids",
+        "neck",
+        "faint",
+    }
+    if "headache_word" in have and "worst" in have and "headache" not in have:
+        have.add("headache")  # "this headache is way worse than my migraines, worst ever"
+        concepts = [*concepts, "headache"]
+        level = higher(level, LEVELS["headache"])
+    if "headache" in have and have & neuro_signs:
+        extra.append("headache")
+    if weak and "progressing" in have:
+        extra.append("weakness")  # weakness getting worse by the hour is spreading weakness
+    if child and have & {"weakness", "whole_body", "head_control", "neck", "feeding", "faint", "arm"}:
+        extra.append("child")
+    if extra:
+        level = CALL_NOW
+    if "eyelids" in have and level is not None:
+        extra.append("eyelids")  # drooping eyelids together with another sign
+    names: list[str] = []
+    for c in [*extra, *concepts]:
+        if c in LEVELS or c in extra or (c in ("arm", "smile") and "face_droop" in extra):
+            name = PUBLIC_NAME.get(c, c)
+            if name not in names:
+                names.append(name)
+    same_day = None
+    if level is None:
+        same_day = next((SAME_DAY[c] for c in concepts if c in SAME_DAY), None)
+    return Combined(level, tuple(names), same_day)

@@ -1,0 +1,210 @@
+"""The triage screen: one message (and the sender's short memory) in, one ``Triage`` out.
+
+Order of reasoning, each step in its own module:
+1. normalise: clean, tokenise, correct typos of symptom words (never a real word into a symptom word);
+2. concepts: find every body function that is described as not working, with its position;
+3. context: for each finding, is it denied, a general question, resolved history, an indication, or now;
+4. combine: the level of what is happening now (the highest wins; combinations escalate), plus memory;
+5. crisis: self-harm and suicidal thoughts, with the same context rules;
+6. memory: what to remember for the next message (derived facts, no text).
+
+Memory rules (all within 30 minutes, same sender):
+- an ambiguous question ("is it normal to see double?") after an injection was mentioned is a report;
+- an ambiguous mention followed by a confirmation ("yes, since this morning") is a report;
+- symptoms reported in separate messages combine ("face droops" ... "and my arm is weak" -> FAST);
+- after a red flag, a follow-up that asks what to do ("should I wait till Monday?") gets the same alarm;
+- a symptom asked about, then "it went away" in the next message, is resolved history (a preface).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botox_bot.core.triage import concepts, context, crisis
+from botox_bot.core.triage import memory as mem
+from botox_bot.core.triage.concepts import LEVELS, Finding, combine
+from botox_bot.core.triage.normalise import normalise
+from botox_bot.core.triage.outcome import CALL_NOW, CRISIS, Triage
+
+_CURRENT = (context.REPORT, context.REPORT_Q)
+_PREFACE = (context.GENERAL, context.HYPOTHETICAL, context.HISTORY, context.AMBIGUOUS)
+_CONFIRM = concepts.compile_words(
+    "|".join(f"(?:{lex.MARKERS['confirm']})" for lex in (concepts.lexicon_en, concepts.lexicon_es))
+)
+_SHORT_REPLY = 8  # tokens: "yes", "yes right now", "it is, since this morning"
+# Cheap test before the context work: could this message mention an injection at all?
+_INJECTION_HINT = re.compile(
+    r"botox|tox|inject|shot|dysport|xeomin|jeuveau|daxxify|letybo|lip flip|treatment|puse|pusieron|inyect|aplic|toxina"
+)
+# Concepts that only ever lead to a preface (a general question about red flags), never to an alarm.
+_PREFACE_ONLY = {"redflag_topic": CALL_NOW}
+_NEVER_PREFACE = {"botulism_talk"}  # talk about botulism in general (a class, canned food) is not a red flag
+
+
+@dataclass
+class _Read:
+    """What one message says, once context and memory are applied."""
+
+    current: list[Finding]
+    preface: list[Finding]
+    labelled: list[tuple[Finding, str]]
+    from_memory: list[str]
+    consumed: bool
+
+
+def screen(
+    text: str, memory: Mapping[str, Any] | None = None, now: float | None = None
+) -> tuple[Triage, dict[str, Any] | None]:
+    """Triage one message given this sender's short memory; return the triage and the memory to keep."""
+    now = time.time() if now is None else now
+    before = mem.recall(memory, now)
+    norm = normalise(text or "")
+    findings = concepts.find(norm)
+    crises = crisis.find(norm)
+    if not findings and not crises and not before.signs and not before.pending and not before.asked:
+        if not _INJECTION_HINT.search(norm.text):  # the common case: an FAQ question, nothing to look at
+            aud = before.audience[0] if before.audience else "self"
+            kept = mem.keep(before, now, injection=False, pending=[], signs=[], asked=[], audience=None, consumed=False)
+            return Triage("none", None, (), aud, "nothing"), kept  # type: ignore[arg-type]
+
+    scene = context.Scene(norm)
+    injection_here = scene.anywhere("injection")
+    read = _read(scene, findings, before, injection_here)
+    here = [f.concept for f in read.current]
+    remembered = [c for c, _, _ in before.signs] if (here or read.from_memory) else []
+    child = context.is_child(scene)
+    result = combine([*here, *read.from_memory, *remembered], child=child)
+    alone = combine(here, child=child)
+    aud = context.audience(scene) or (before.audience[0] if before.audience else "self")
+    crisis_now, crisis_general, danger = _crisis(scene, crises, injection_here)
+
+    kept = mem.keep(
+        before,
+        now,
+        injection=injection_here,
+        pending=[
+            (f.concept, LEVELS[f.concept])
+            for f in read.preface
+            if _label(read, f) == context.AMBIGUOUS and f.concept in LEVELS and not read.from_memory
+        ],
+        signs=[(c, LEVELS.get(c, "")) for c in [*here, *read.from_memory]],
+        asked=[(f.concept, LEVELS[f.concept]) for f in read.preface if f.concept in LEVELS],
+        audience=context.audience(scene),
+        consumed=read.consumed,
+    )
+
+    if crisis_now:
+        names = ["crisis", *(["danger"] if danger or result.level == CALL_NOW else [])]
+        names += [c for c in result.concepts if c not in names]
+        return Triage("crisis", CRISIS, tuple(names), aud, "current"), kept  # type: ignore[arg-type]
+
+    if result.level is not None:
+        reason = _alarm_reason(read, alone.level == result.level)
+        return Triage(result.level, result.level, result.concepts, aud, reason), kept  # type: ignore[arg-type]
+
+    if not here and not read.preface and before.signs and not scene.anywhere("resolution"):
+        prior = combine([c for c, _, _ in before.signs], child=child)
+        if prior.level is not None and scene.anywhere("follow_up"):
+            return Triage(prior.level, prior.level, prior.concepts, aud, "memory"), kept  # type: ignore[arg-type]
+
+    pre = _preface(read)
+    if pre is None and not here and scene.anywhere("resolution") and (before.signs or before.asked):
+        earlier = combine([c for c, _, _ in [*before.signs, *before.asked]])  # "... >> it went away after a month"
+        if earlier.level is not None:
+            pre = (earlier.level, earlier.concepts, "resolved history")
+    if pre is not None or crisis_general:
+        level, names, reason = pre if pre is not None else (None, (), "general question")
+        if crisis_general and level != CALL_NOW:
+            level, names = CRISIS, ("crisis", *names)
+        return Triage("preface", level, names, aud, reason, result.same_day), kept  # type: ignore[arg-type]
+
+    return Triage("none", None, (), aud, _why_not(read, result.same_day), result.same_day), kept  # type: ignore[arg-type]
+
+
+def _read(scene: context.Scene, findings: list[Finding], before: mem.Recall, injection_here: bool) -> _Read:
+    labelled = [(f, context.classify(scene, f, injection=injection_here)) for f in findings]
+    current = [
+        f
+        for f, label in labelled
+        if label in _CURRENT and f.concept not in _NEVER_PREFACE and f.concept not in _PREFACE_ONLY
+    ]
+    preface = [
+        f
+        for f, label in labelled
+        if (label in _PREFACE or f.concept in _PREFACE_ONLY)
+        and f.concept not in _NEVER_PREFACE
+        and label != context.NEGATED
+    ]
+    from_memory: list[str] = []
+    ambiguous = [f for f, label in labelled if label == context.AMBIGUOUS]
+    if ambiguous and before.injection is not None:  # "had botox tuesday" ... "is it normal to see double?"
+        current += ambiguous
+        preface = [f for f in preface if f not in ambiguous]
+        from_memory += [f.concept for f in ambiguous]
+    consumed = False
+    if before.pending and _confirms(scene, injection_here):  # "is it normal to see double?" ... "yes, right now"
+        from_memory += [c for c, _, _ in before.pending]
+        consumed = True
+    return _Read(current, preface, labelled, from_memory, consumed)
+
+
+def _label(read: _Read, f: Finding) -> str:
+    return next(label for g, label in read.labelled if g is f)
+
+
+def _confirms(scene: context.Scene, injection_here: bool) -> bool:
+    """Does this message say an earlier, ambiguous mention is happening now?"""
+    if injection_here or scene.anywhere("referback"):
+        return True
+    short = len([t for t in scene.text.tokens if t not in context.PUNCT]) <= _SHORT_REPLY
+    return short and (bool(_CONFIRM.search(scene.text.text)) or scene.anywhere("current"))
+
+
+def _crisis(scene: context.Scene, crises: list[crisis.CrisisFinding], injection_here: bool) -> tuple[bool, bool, bool]:
+    now = general = danger = False
+    for item in crises:
+        label = context.classify(scene, item.finding, injection=injection_here)
+        if label in _CURRENT:
+            now = True
+            danger = danger or item.danger
+        elif label in _PREFACE:
+            general = True
+    return now, general, danger
+
+
+def _alarm_reason(read: _Read, from_this_message: bool) -> str:
+    if not from_this_message:
+        return "memory"
+    labels = {label for f, label in read.labelled if f in read.current and f.level is not None}
+    return "question-form report" if labels == {context.REPORT_Q} else "current"
+
+
+def _preface(read: _Read) -> tuple[str, tuple[str, ...], str] | None:
+    if not read.preface:
+        return None
+    found = [f.concept for f in read.preface]
+    result = combine(found)
+    level = result.level
+    names = result.concepts
+    for c in found:
+        if c in _PREFACE_ONLY and level is None:
+            level, names = _PREFACE_ONLY[c], ()
+    if level is None:
+        return None
+    labels = {_label(read, f) for f in read.preface}
+    reason = "resolved history" if labels == {context.HISTORY} else "general question"
+    return level, names, reason
+
+
+def _why_not(read: _Read, same_day: str | None) -> str:
+    if same_day:
+        return "same day"
+    with_level = [label for f, label in read.labelled if f.level is not None]
+    for label, reason in ((context.INDICATION, "indication"), (context.NEGATED, "negated")):
+        if label in with_level:
+            return reason
+    return "nothing"
