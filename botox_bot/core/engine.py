@@ -13,8 +13,8 @@ import re
 import time
 from typing import Any
 
-from botox_bot.core import _triage_legacy as triage
 from botox_bot.core import language as languages
+from botox_bot.core import triage
 from botox_bot.core.classifier import IntentClassifier, load_or_train
 from botox_bot.core.clinic import ClinicFile, load_clinic, overrides
 from botox_bot.core.compose import Composer, Decision, payload
@@ -104,7 +104,7 @@ class Engine:
                 "slots": self.understander.slot_filler.fill(text),
             }
         result = self.understand(text)
-        if result.intent == "emergency" and (found.outcome != "none" or found.concepts):
+        if result.intent == "emergency" and not _second_net_allowed(found):
             result.intent = result.answer_key = next(
                 (t for t, _ in result.ranking if t in self.content.topics), "safety"
             )
@@ -123,7 +123,7 @@ class Engine:
         found, _ = triage.screen(text)
         if found.alarm:
             return True
-        return found.outcome == "none" and not found.concepts and self.understand(text).intent == "emergency"
+        return _second_net_allowed(found) and self.understand(text).intent == "emergency"
 
     # -- answering ------------------------------------------------------------------------------------
     async def answer(self, message: Message) -> Reply:
@@ -163,7 +163,7 @@ class Engine:
         result = chosen or self.understand(message.text)
         if chosen is None:
             self._apply_context(message.text, result, context, now)
-        if result.intent == "emergency" and (found.outcome != "none" or found.concepts):
+        if result.intent == "emergency" and not _second_net_allowed(found):
             # the classifier is a second net only: the screen read this as general, past or negated
             result.intent = result.answer_key = next(
                 (t for t, _ in result.ranking if t in self.content.topics), "safety"
@@ -242,6 +242,12 @@ class Engine:
             kept["triage"] = memory
         ttl = max(self.settings.context_ttl_seconds, _MEMORY_SECONDS)
         await self.store.set_context(key, kept, ttl)
+
+
+def _second_net_allowed(found: triage.Triage) -> bool:
+    """The classifier may raise an alarm only where the screen found nothing at all to judge: never over a
+    message the screen read as negated, general, past, an indication or a same-day local effect."""
+    return found.outcome == "none" and found.reason == "nothing"
 
 
 def _fresh(context: dict[str, Any], now: float, ttl: float) -> bool:
