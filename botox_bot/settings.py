@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     )
 
     content_dir: Path | None = Field(None, description="Folder with intents/ and responses/; default: shipped content.")
-    clinic_name: str = Field("our clinic", description="Shown in replies, e.g. 'Riverside Dermatology'.")
+    clinic_name: str | None = Field(
+        None, description="Shown in replies, e.g. 'Riverside Dermatology'; unset: 'our clinic' in the reply's language."
+    )
     clinic_phone: str = Field("", description="The clinic's phone number, added to the consult prompt.")
     booking_link: str = Field("", description="Where patients book, e.g. https://clinic.example/book.")
     country: str | None = Field(
@@ -145,10 +147,8 @@ class Settings(BaseSettings):
 
     @field_validator("clinic_name")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty")
-        return value.strip()
+    def _not_blank(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("emergency_number", "crisis_line", "country", "clinic_file", mode="before")
     @classmethod

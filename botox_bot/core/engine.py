@@ -61,7 +61,7 @@ class Engine:
         emergency_number, crisis_line = settings.emergency_numbers()
         values = {
             lang: {
-                "clinic_name": settings.clinic_name,
+                "clinic_name": settings.clinic_name or content.defaults[lang]["clinic_name"],
                 "clinic_phone": settings.clinic_phone,
                 "booking_link": settings.booking_link,
                 "emergency_number": emergency_number or content.defaults[lang]["emergency_number"],

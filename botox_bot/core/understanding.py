@@ -93,8 +93,11 @@ class Understander:
         if not text.strip():
             return Understanding("out_of_scope", 0.0, slots=slots)
         result = self._classify(text, slots)
-        if result.intent in self.topics:
-            result.more = self._other_questions(text, result.answer_key)
+        if result.intent in self.topics and not result.choices:
+            parts = self._questions(text)
+            if result.answer_key in parts:
+                result.answer_key, result.more = parts[0], parts[1:]
+                result.intent = result.answer_key.split("/")[0]
         return result
 
     def _classify(self, text: str, slots: dict[str, str]) -> Understanding:
@@ -116,8 +119,9 @@ class Understander:
         (first, p1), (second, p2) = pick.ranking[0], pick.ranking[1]
         return first in self.topics and second in self.topics and p1 - p2 < self.thresholds.choice_margin
 
-    def _other_questions(self, text: str, first: str) -> list[str]:
-        """'how long does it last and can I drink after?': each question gets its answer (at most three)."""
+    def _questions(self, text: str) -> list[str]:
+        """'how long does it last and can I drink after?': the answer each question asks for, in the message's
+        order (at most three); fewer than two distinct confident answers means one question."""
         parts = [p for p in _SPLIT.split(clean(text)) if p and len(p.split()) >= _MIN_PART_WORDS]
         if len(parts) < 2:
             return []
@@ -126,6 +130,4 @@ class Understander:
             found = self._classify(part, self.slot_filler.fill(part))
             if found.intent in self.topics and not found.choices and found.answer_key not in keys:
                 keys.append(found.answer_key)
-        if len(keys) < 2:
-            return []
-        return [k for k in keys if k != first][: _MAX_PARTS - 1]
+        return keys if len(keys) >= 2 else []

@@ -135,7 +135,7 @@ class Variation(_Strict):
         return tuple(sorted((c.name, c.value) for c in self.condition)), self.channel
 
 
-UNSET_DEFAULTS = frozenset({"emergency_number", "crisis_line"})
+UNSET_DEFAULTS = frozenset({"clinic_name", "emergency_number", "crisis_line"})
 """Placeholders that are never left out: when the clinic has not set them, a sentence in the reply's language
 stands in ("your local emergency number"), so no emergency line ever disappears."""
 
