@@ -97,7 +97,7 @@ def main() -> None:
         stdin = "\n".join(texts) + "\n"
         classify_total = cli(["classify"], env, stdin)
         classify_start = cli(["classify"], env, "")
-        engine = Engine.from_settings(Settings(cache_dir=Path(cache)))
+        engine = Engine.from_config(Settings(cache_dir=Path(cache)).engine_config())
         latency = engine_latency(engine, texts)
         plain = sklearn_pipeline(engine, texts)
     classify_rate = args.n / (classify_total - classify_start)

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from botox_bot.core.content import ContentError, default_content_dir, load_content
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 def _engine(settings: Settings):
     from botox_bot.core.engine import Engine
 
-    return Engine.from_settings(settings)
+    return Engine.from_config(settings.engine_config())
 
 
 def _serve(args, settings: Settings) -> int:
@@ -235,7 +236,7 @@ def _evaluate(args, settings: Settings) -> int:
     else:
         content = load_content(settings.content_dir or default_content_dir())
         texts, labels = content.training_data()
-        no_cache = settings.model_copy(update={"cache_dir": None})
+        no_cache = replace(settings.engine_config(), cache_dir=None)
 
         def predictor(model):  # each fold's model behind a whole engine: the screen runs first, as in production
             fold_engine = Engine(content, model, no_cache)

@@ -89,7 +89,9 @@ async def two_instances(redis, engine, settings):
         clients = []
         for _ in range(2):
             store = FailoverStore(RedisStore(redis.url))
-            app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf, store), store=store)
+            app = create_app(
+                conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store
+            )
             client = TestClient(TestServer(app, host="127.0.0.1"))
             await client.start_server()
             clients.append(client)
@@ -148,7 +150,7 @@ async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engi
 
     conf = settings.model_copy(update=dict(redis_url=redis.url, twilio_auth_token=SecretStr("tw")))
     store = FailoverStore(RedisStore(redis.url), retry_seconds=0.2)
-    app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf, store), store=store)
+    app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         assert (await (await client.get("/readyz")).json())["degraded"] is False
         redis.stop()

@@ -16,11 +16,11 @@ from typing import Any
 
 from botox_bot.core import emergency
 from botox_bot.core.classifier import IntentClassifier, load_or_train
+from botox_bot.core.config import EngineConfig
 from botox_bot.core.content import Content, default_content_dir, load_content
 from botox_bot.core.models import TOPIC_INTENTS, Choice, IntentScore, Message, Reply
 from botox_bot.core.slots import SlotFiller
 from botox_bot.core.templates import Templates
-from botox_bot.settings import Settings
 from botox_bot.store import MemoryStore, Store
 
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+)(?P<slots>\{.*\})?\s*$", re.S)
@@ -47,29 +47,31 @@ class Understanding:
 
 
 class Engine:
-    def __init__(self, content: Content, classifier: IntentClassifier, settings: Settings, store: Store | None = None):
+    def __init__(
+        self, content: Content, classifier: IntentClassifier, config: EngineConfig, store: Store | None = None
+    ):
         self.content = content
         self.classifier = classifier
-        self.settings = settings
+        self.config = config
         self.store: Store = store or MemoryStore()
         self.slot_filler = SlotFiller(content.keywords)
         values = {
-            "clinic_name": settings.clinic_name,
-            "clinic_phone": settings.clinic_phone,
-            "booking_link": settings.booking_link,
-            "emergency_number": settings.emergency_number,
+            "clinic_name": config.clinic_name,
+            "clinic_phone": config.clinic_phone,
+            "booking_link": config.booking_link,
+            "emergency_number": config.emergency_number,
         }
-        self.templates = Templates(content, values, random.Random(settings.seed))
+        self.templates = Templates(content, values, random.Random(config.seed))
         # keyed by a hash, so the cache never holds a patient's words
         self._understood: OrderedDict[bytes, Understanding] = OrderedDict()
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store | None = None) -> Engine:
+    def from_config(cls, config: EngineConfig, store: Store | None = None) -> Engine:
         """Load and validate the content, then load or train the classifier (cached by content hash)."""
-        content = load_content(settings.content_dir or default_content_dir())
+        content = load_content(config.content_dir or default_content_dir())
         texts, labels = content.training_data()
-        classifier = load_or_train(texts, labels, content.digest, settings.cache_dir)
-        return cls(content, classifier, settings, store)
+        classifier = load_or_train(texts, labels, content.digest, config.cache_dir)
+        return cls(content, classifier, config, store)
 
     # -- understanding -------------------------------------------------------------------------------
     def is_red_flag(self, text: str) -> bool:
@@ -101,15 +103,15 @@ class Engine:
         if not text.strip():
             return Understanding("out_of_scope", 0.0, [], slots)
         pred = self.classifier.predict(text)
-        if pred.intent == "emergency" and pred.confidence < self.settings.emergency_threshold:
+        if pred.intent == "emergency" and pred.confidence < self.config.emergency_threshold:
             # unsure, and the screen found no red flag: the safety answer, which says when to get help
             pred = pred.without("emergency")
         result = Understanding(pred.intent, pred.confidence, pred.ranking, slots)
-        if pred.confidence < self.settings.confidence_threshold:
+        if pred.confidence < self.config.confidence_threshold:
             result.intent = "out_of_scope"
         elif len(pred.ranking) > 1:
             (first, p1), (second, p2) = pred.ranking[0], pred.ranking[1]
-            if first in TOPIC_INTENTS and second in TOPIC_INTENTS and p1 - p2 < self.settings.choice_margin:
+            if first in TOPIC_INTENTS and second in TOPIC_INTENTS and p1 - p2 < self.config.choice_margin:
                 result.choices = [first, second]
         return result
 
@@ -201,4 +203,4 @@ class Engine:
             "slots": {k: v for k, v in result.slots.items() if k != "red_flag"},
             "choices": [c.payload for c in reply.choices],
         }
-        await self.store.set_context(sender, context, self.settings.context_ttl_seconds)
+        await self.store.set_context(sender, context, self.config.context_ttl_seconds)

@@ -36,7 +36,7 @@ class SmsChannel(TwilioChannel):
     async def _reply(self, sender: str, body: str) -> str | None:
         """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
         keyword = body.strip().strip(".!").lower()
-        store, clinic = self.runtime.store, self.settings.clinic_name
+        store, clinic = self.runtime.store, self.clinic.name
         if keyword in STOP_WORDS:
             await store.set_opted_out(sender, True)
             return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
@@ -47,10 +47,10 @@ class SmsChannel(TwilioChannel):
                 "Reply HELP for help, STOP to opt out."
             )
         if keyword in HELP_WORDS:
-            phone = f" Call us: {self.settings.clinic_phone}." if self.settings.clinic_phone else ""
+            phone = f" Call us: {self.clinic.phone}." if self.clinic.phone else ""
             return (
                 f"{clinic} Botox helpline: text a question for general information.{phone} "
-                f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
+                f"In an emergency call {self.clinic.emergency_number}. Reply STOP to opt out. "
                 "Msg&data rates may apply."
             )
         try:
