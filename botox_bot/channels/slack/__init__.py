@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
+from botox_bot.channels.slack.feedback import count_feedback
 from botox_bot.core.models import Message, Reply
 from botox_bot.escalation import Escalation
 from botox_bot.runtime import BotRuntime
@@ -176,7 +177,7 @@ class SlackListeners:
             intent = "unknown"  # a forged value must not grow the metrics without bound
         helpful = FEEDBACK_ACTIONS[action["action_id"]]
         self.runtime.metrics.feedback.labels(NAME, intent, helpful).inc()
-        await self.runtime.store.count_feedback(intent, helpful)  # shared by every instance, unlike metrics
+        await count_feedback(self.runtime.store, intent, helpful)  # shared by every instance, unlike metrics
         await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
 
     # -- helpers -------------------------------------------------------------------------------------
