@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
 from botox_bot.channels.slack.feedback import count_feedback
-from botox_bot.core.models import Message, Reply
+from botox_bot.core.models import Message
 from botox_bot.escalation import Escalation
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
@@ -101,14 +101,9 @@ class SlackListeners:
 
     async def _answer_event(self, event: dict[str, Any], context, client: AsyncWebClient, thread: str | None) -> None:
         text = html.unescape(_MENTION.sub(" ", event.get("text") or "")).strip()
-        reply = await self._answer(
-            Message(
-                text=text,
-                sender_id=self._sender(context, event.get("user")),
-                channel=NAME,
-                metadata={"slack_channel": event["channel"]},
-            )
-        )
+        sender = self._sender(context, event.get("user"))
+        message = Message(text=text, sender_id=sender, channel=NAME, metadata={"slack_channel": event["channel"]})
+        reply = await self.runtime.answer(message, SlackChannel)
         await client.chat_postMessage(
             channel=event["channel"], thread_ts=thread, text=reply.text, blocks=reply_blocks(reply), unfurl_links=False
         )
@@ -133,7 +128,7 @@ class SlackListeners:
             sender_id=self._sender(context, command.get("user_id")),
         )
         try:
-            reply = await self._answer(message)
+            reply = await self.runtime.answer(message, SlackChannel)
         except Problem as problem:  # still starting: say so rather than fail the command
             await ack(response_type="ephemeral", text=problem.message)
             return
@@ -146,14 +141,9 @@ class SlackListeners:
         """A choice clicked: that topic's answer, in the same thread (or privately, under a /botox answer)."""
         await ack()
         title = (action.get("text") or {}).get("text", "")
-        reply = await self._answer(
-            Message(
-                text=title,
-                payload=action.get("value"),
-                channel=NAME,
-                sender_id=self._sender(context, body["user"]["id"]),
-            )
-        )
+        sender = self._sender(context, body["user"]["id"])
+        message = Message(text=title, payload=action.get("value"), channel=NAME, sender_id=sender)
+        reply = await self.runtime.answer(message, SlackChannel)
         message = body.get("message")
         if (body.get("container") or {}).get("is_ephemeral") or not message or not body.get("channel"):
             await respond(
@@ -181,9 +171,6 @@ class SlackListeners:
         await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
 
     # -- helpers -------------------------------------------------------------------------------------
-    async def _answer(self, message: Message) -> Reply:
-        return await self.runtime.answer(message, SlackChannel)
-
     def _topic(self, text: str) -> str | None:
         """``/botox duration``, ``how-it-works`` or ``how long it lasts``: a topic named as the content names it."""
         content = self.runtime.content
