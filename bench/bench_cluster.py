@@ -13,7 +13,7 @@ webhook questions (``bench/messages.py``, 300 senders), ~25% signed Slack ``app_
 with ``X-Slack-Retry-Num: 1``), ~25% signed Twilio SMS. Reports count, req/s, p50, p99 and errors per kind;
 then, 1 s after the last request, the replies the mock got per event (matched by ``thread_ts`` = the mention's
 ``ts``); and each instance's RSS (``VmRSS``) after the warm-up and at the end.
-Targets (issue): no errors; no duplicate Slack reply (and none missing: an acked event never answered is lost);
+Targets: no errors; no duplicate Slack reply (and none missing: an acked event never answered is lost);
 RSS flat, taken as growth < 15 MB or < 10% of the start (either passes). Exit 1 otherwise.
 
 Faults (``--faults``): four phases, each under a steady background of webhook questions from fresh senders

@@ -11,7 +11,7 @@ Both get the same requests: a warm-up (not counted), then ``--requests`` POSTs `
 bare/bot so machine noise hits both; the table shows each target's median over rounds, errors summed, and
 the server's CPU time per request (Linux), which noise on a shared machine moves less than req/s.
 The Python client itself needs about a core, so absolute req/s are a lower bound; the ratio is what counts.
-Target (issue): the webhook reaches >= 0.5x the bare handler's req/s with no errors (exit 1 otherwise).
+Target: the webhook reaches >= 0.5x the bare handler's req/s with no errors (exit 1 otherwise).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ the time to answer. The real ``botox-bot serve`` runs in its own process with Sl
 calls (only ``auth.test``, once) go to a mock in this process. This process then sends ``--requests`` signed
 slash commands (``slack_sdk``'s signature, fresh timestamps; questions from ``bench/messages.py``, help and
 topic forms mixed in) with ``--concurrency`` in flight, and reports req/s, p50, p99 and the slowest response.
-Target (issue 4): p99 far below 3 s, no errors (exit 1 otherwise; "far below" taken as under 0.5 s).
+Target: p99 far below 3 s, no errors (exit 1 otherwise; "far below" taken as under 0.5 s).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
-from botox_bot.channels import Channel, Route, configured_channels
+from botox_bot.channels import Channel, Route, channel_names, configured_channels
 from botox_bot.core.engine import Engine
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import json_errors
@@ -64,7 +64,7 @@ def create_app(
 ) -> web.Application:
     """The whole bot as one aiohttp application. ``engine`` skips loading (tests, programs that have one)."""
     settings = settings or load_settings()
-    runtime = BotRuntime(settings, engine=engine, store=store)
+    runtime = BotRuntime(settings, engine=engine, store=store, channel_names=channel_names())
     app = web.Application(middlewares=[json_errors], client_max_size=max(settings.max_body_bytes, 1024 * 1024))
     mount(app, runtime, health=True)
     return app

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from botox_bot.core.content import ContentError, default_content_dir, load_content
@@ -109,16 +110,25 @@ def _parser() -> argparse.ArgumentParser:
 def _engine(settings: Settings):
     from botox_bot.core.engine import Engine
 
-    return Engine.from_settings(settings)
+    return Engine.from_config(settings.engine_config())
 
 
 def _serve(args, settings: Settings) -> int:
     """Check the content first (a broken file stops start-up, named), then serve until SIGTERM."""
     from botox_bot.app import create_app, run
+    from botox_bot.channels import channel_names
+    from botox_bot.core.clinic import load_clinic
     from botox_bot.server.logs import configure_logging
 
     configure_logging(settings.log_level)
-    load_content(settings.content_dir or default_content_dir())
+    load_clinic(settings.clinic_file, load_content(settings.content_dir or default_content_dir(), channel_names()))
+    emergency_number, crisis_line = settings.emergency_numbers()
+    if not emergency_number or not crisis_line:
+        logging.getLogger("botox_bot.server").warning(
+            "no emergency number or crisis line set: replies say 'your local emergency number'; set "
+            "BOTOX_BOT_COUNTRY (US, CA, GB, ...) or BOTOX_BOT_EMERGENCY_NUMBER and BOTOX_BOT_CRISIS_LINE",
+            extra={"emergency_number_set": bool(emergency_number), "crisis_line_set": bool(crisis_line)},
+        )
     app = create_app(settings)
     asyncio.run(run(app, settings.host, settings.port, settings.shutdown_timeout_seconds))
     return 0
@@ -201,10 +211,11 @@ def _train(args, settings: Settings) -> int:
 
 
 def _check(args, settings: Settings) -> int:
+    from botox_bot.channels import channel_names
     from botox_bot.core.clinic import load_clinic
 
     root = settings.content_dir or default_content_dir()
-    content = load_content(root)  # raises ContentError with every problem
+    content = load_content(root, channel_names())  # raises ContentError with every problem
     clinic = load_clinic(settings.clinic_file, content)
     for warning in content.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -287,7 +298,7 @@ def _cross_validate(args, settings: Settings):
         texts += t
         labels += lab
         languages += [lang] * len(t)
-    no_cache = settings.model_copy(update={"cache_dir": None})
+    no_cache = replace(settings.engine_config(), cache_dir=None)
 
     def predictor(model):  # each fold's model behind a whole engine: the screen runs first, as in production
         fold_engine = Engine(content, model, no_cache)

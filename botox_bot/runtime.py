@@ -63,9 +63,17 @@ class Source(Protocol):
 
 
 class BotRuntime:
-    def __init__(self, settings: Settings, engine: Engine | None = None, store: Store | None = None):
-        self.settings = settings
-        self.store: Store = store or (engine.store if engine else store_from_url(settings.redis_url))
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine | None = None,
+        store: Store | None = None,
+        channel_names: frozenset[str] | None = None,
+    ):
+        self.settings = settings  # for the composition root (app.py), which hands each channel its group
+        self.channel_names = channel_names  # the registry's, for checking content variations (``channel:``)
+        self.clinic = settings.clinic  # what every channel may say: the clinic's name, phone, emergency number
+        self.store: Store = store or (engine.store if engine else store_from_url(settings.redis.url))
         if engine is not None:
             engine.store = self.store  # one store for the engine's context and the channels' state
         self.metrics = Metrics()
@@ -100,7 +108,8 @@ class BotRuntime:
     async def _load(self) -> None:
         log.info("loading content and model")
         try:
-            engine = await asyncio.to_thread(Engine.from_settings, self.settings, self.store)
+            config = self.settings.engine_config()
+            engine = await asyncio.to_thread(Engine.from_config, config, self.store, self.channel_names)
         except Exception as exc:  # content broken after start-up checks, or the cache unwritable
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("loading failed; not ready", extra={"error": self.load_error})
@@ -146,9 +155,10 @@ class BotRuntime:
 
         A message with a red flag is never held back: a rate limit must not silence an emergency.
         """
-        if self.settings.rate_limit <= 0:
+        limit = self.settings.rate_limit
+        if limit <= 0:
             return
-        wait = await self.store.rate_limit(f"{source.name}:{key}", self.settings.rate_limit)
+        wait = await self.store.rate_limit(f"{source.name}:{key}", limit)
         if wait is None:
             return
         if engine.is_red_flag(message.text):

@@ -1,17 +1,33 @@
-"""Every setting of the bot, in one pydantic model.
+"""Every setting of the bot: read once, at the edge, and handed out in groups.
 
-Sources, strongest first: command-line flags, environment variables (prefix ``BOTOX_BOT_``), an optional YAML
-settings file (``--settings FILE`` or ``BOTOX_BOT_SETTINGS_FILE``), then the embedded defaults, with which the
-bot runs with no setup at all.
+Sources, strongest first: command-line flags, environment variables (prefix ``BOTOX_BOT_``; a platform's
+credentials under that platform's usual names, such as ``SLACK_BOT_TOKEN``), an optional YAML settings file
+(``--settings FILE`` or ``BOTOX_BOT_SETTINGS_FILE``), then the embedded defaults, with which the bot runs with no
+setup at all. docs/settings.md lists them all.
+
+``Settings`` reads them flat (so the names stay what they have always been); nobody downstream takes the whole
+of it. The engine gets ``engine_config()`` (no credentials), and each channel its own group: ``slack``,
+``teams``, ``twilio`` (``None`` when that platform is not configured, so a configured group's credentials are
+never ``None``), ``server``, ``clinic`` and ``redis``.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -20,7 +36,22 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from botox_bot.core.config import EngineConfig
+
 ENV_PREFIX = "BOTOX_BOT_"
+TEAMS_CLIENT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+TEAMS_CLIENT_SECRET = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
+TEAMS_TENANT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
+
+
+def _none_if_empty(value: Any) -> Any:
+    """``FOO=`` in an environment file means "not set", not "set to the empty string"."""
+    return None if value == "" else value
+
+
+OptionalStr = Annotated[str | None, BeforeValidator(_none_if_empty)]
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_none_if_empty)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_none_if_empty)]
 
 
 def _platform(env_name: str) -> AliasChoices:
@@ -33,41 +64,117 @@ def _default_cache_dir() -> Path:
     return Path(base) / "botox-bot"
 
 
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+G = TypeVar("G", bound=_Group)
+
+
+class ClinicSettings(_Group):
+    """The clinic's details, which channels say and the engine writes into answers (no secrets)."""
+
+    name: str
+    phone: str
+    booking_link: str
+    emergency_number: str
+
+
+class ServerSettings(_Group):
+    """``botox-bot serve`` and the patient webhook and web chat."""
+
+    host: str
+    port: int
+    rate_limit: int
+    webhook_secret: SecretStr | None
+    signature_max_age_seconds: int
+    max_body_bytes: int
+    web_chat: bool
+    cors_origins: list[str]
+    shutdown_timeout_seconds: float
+    request_timeout_seconds: float
+    log_level: str
+    log_message_text: bool
+
+
+class SlackSettings(_Group):
+    """Slack, configured: a bot token, and a signing secret (HTTP events) or an app token (Socket Mode)."""
+
+    bot_token: SecretStr
+    signing_secret: SecretStr | None
+    app_token: SecretStr | None
+    api_base_url: str | None
+    staff_channel: str | None
+
+
+class TeamsSettings(_Group):
+    """Microsoft Teams, configured: a client id with its secret and tenant, or the unsafe anonymous mode."""
+
+    client_id: str | None
+    client_secret: SecretStr | None
+    tenant_id: str | None
+    allow_anonymous_unsafe: bool
+    jwks_url: str | None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        """A client id needs its secret and tenant, or no reply could get a token; said at start-up."""
+        if self.client_id:
+            missing = [
+                n for n, v in ((TEAMS_CLIENT_SECRET, self.client_secret), (TEAMS_TENANT_ID, self.tenant_id)) if not v
+            ]
+            if missing:
+                raise ValueError(f"Teams: {TEAMS_CLIENT_ID} is set, so {' and '.join(missing)} must be set too")
+        return self
+
+
+class TwilioSettings(_Group):
+    """SMS and the phone line, configured: the auth token that checks Twilio's signatures."""
+
+    auth_token: SecretStr
+    public_url: str | None
+
+
+class RedisSettings(_Group):
+    """Shared state for several instances; ``url`` None: this process's memory."""
+
+    url: str | None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, populate_by_name=True
     )
 
-    content_dir: Path | None = Field(None, description="Folder with intents/ and responses/; default: shipped content.")
-    clinic_name: str | None = Field(
+    # -- the engine (and so every channel): EngineConfig -----------------------------------------
+    content_dir: OptionalPath = Field(
+        None, description="Folder with domain.yml, intents/ and responses/; default: shipped content."
+    )
+    clinic_file: OptionalPath = Field(
+        None, description="The clinic's own answers (touch-ups, aftercare, prices): see docs/clinic.md."
+    )
+    clinic_name: OptionalStr = Field(
         None, description="Shown in replies, e.g. 'Riverside Dermatology'; unset: 'our clinic' in the reply's language."
     )
     clinic_phone: str = Field("", description="The clinic's phone number, added to the consult prompt.")
     booking_link: str = Field("", description="Where patients book, e.g. https://clinic.example/book.")
-    country: str | None = Field(
+    country: OptionalStr = Field(
         None,
         description="The clinic's country (US, CA, GB, IE, AU, or an EU country code): sets the emergency number "
-        "and crisis line when they are not set explicitly.",
+        "and the crisis line unless they are set below.",
     )
-    emergency_number: str | None = Field(
+    emergency_number: OptionalStr = Field(
         None, description="The local emergency number (911, 999, 112, ...); default: from country."
     )
-    crisis_line: str | None = Field(
+    crisis_line: OptionalStr = Field(
         None, description="The suicide and crisis line replies give (988 in the US); default: from country."
     )
     languages: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Languages the clinic serves (comma-separated ISO codes, e.g. en,es); default: every "
-        "language the content has.",
-    )
-    clinic_file: Path | None = Field(
-        None, description="The clinic's own answers (touch-ups, aftercare, prices, hours): docs/clinic.md."
+        description="Languages the clinic serves, comma-separated (en,es); default: every language of the content.",
     )
     selector_threshold: float = Field(
-        0.3,
-        ge=0,
-        le=1,
-        description="Below this share of its topic, a specific answer gives way to the topic's general answer.",
+        0.3, ge=0, le=1, description="Below this share of its topic, a specific answer gives way to the general one."
     )
     confidence_threshold: float = Field(0.2, ge=0, le=1, description="Below this, the answer is out_of_scope.")
     emergency_threshold: float = Field(
@@ -75,7 +182,7 @@ class Settings(BaseSettings):
     )
     choice_margin: float = Field(0.1, ge=0, le=1, description="Top two topics closer than this: ask which.")
     context_ttl_seconds: int = Field(300, ge=0, description="How long a follow-up keeps its context.")
-    cache_dir: Path | None = Field(default_factory=_default_cache_dir, description="Model cache; empty: none.")
+    cache_dir: OptionalPath = Field(default_factory=_default_cache_dir, description="Model cache; empty: none.")
     log_message_text: bool = Field(False, description="Log message text and sender ids (health information).")
     seed: int | None = Field(None, description="Fix the choice among reply variations (tests, demos).")
 
@@ -83,7 +190,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the server listens on; 0.0.0.0 for every interface.")
     port: int = Field(3000, ge=0, le=65535, description="Port the server listens on (0: any free port).")
     rate_limit: int = Field(20, ge=0, description="Messages a minute per sender on patient channels; 0: no limit.")
-    webhook_secret: SecretStr | None = Field(
+    webhook_secret: OptionalSecret = Field(
         None, description="Shared secret: when set, REST webhook requests must be signed (HMAC-SHA256)."
     )
     signature_max_age_seconds: int = Field(
@@ -102,26 +209,20 @@ class Settings(BaseSettings):
         15, gt=0, description="A request not done in this time (a client stalling mid-body) gets 408."
     )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
-    staff_channel: str | None = Field(
+    staff_channel: OptionalStr = Field(
         None, description="Slack channel id where emergencies and requests for a person on patient channels go."
     )
 
     # -- platform credentials, under their platforms' usual names ---------------------------------
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=_platform("SLACK_BOT_TOKEN"))
-    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_platform("SLACK_SIGNING_SECRET"))
-    slack_app_token: SecretStr | None = Field(None, validation_alias=_platform("SLACK_APP_TOKEN"))
-    slack_api_base_url: str | None = Field(None, validation_alias=_platform("SLACK_API_BASE_URL"))
+    slack_bot_token: OptionalSecret = Field(None, validation_alias=_platform("SLACK_BOT_TOKEN"))
+    slack_signing_secret: OptionalSecret = Field(None, validation_alias=_platform("SLACK_SIGNING_SECRET"))
+    slack_app_token: OptionalSecret = Field(None, validation_alias=_platform("SLACK_APP_TOKEN"))
+    slack_api_base_url: OptionalStr = Field(None, validation_alias=_platform("SLACK_API_BASE_URL"))
 
     # Microsoft Teams, in the Microsoft 365 Agents SDK's own configuration names
-    teams_client_id: str | None = Field(
-        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID")
-    )
-    teams_client_secret: SecretStr | None = Field(
-        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET")
-    )
-    teams_tenant_id: str | None = Field(
-        None, validation_alias=_platform("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID")
-    )
+    teams_client_id: OptionalStr = Field(None, validation_alias=_platform(TEAMS_CLIENT_ID))
+    teams_client_secret: OptionalSecret = Field(None, validation_alias=_platform(TEAMS_CLIENT_SECRET))
+    teams_tenant_id: OptionalStr = Field(None, validation_alias=_platform(TEAMS_TENANT_ID))
     teams_allow_anonymous_unsafe: bool = Field(
         False, description="Local development only: accept Teams requests with no token (the Agents Playground)."
     )
@@ -132,28 +233,18 @@ class Settings(BaseSettings):
     )
 
     # Redis, shared by several instances (its usual name)
-    redis_url: str | None = Field(None, validation_alias=_platform("REDIS_URL"))
+    redis_url: OptionalStr = Field(None, validation_alias=_platform("REDIS_URL"))
 
     # Twilio (SMS and voice)
-    twilio_auth_token: SecretStr | None = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
-    public_url: str | None = Field(
+    twilio_auth_token: OptionalSecret = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
+    public_url: OptionalStr = Field(
         None, description="The public base URL Twilio calls (https://bot.clinic.example), behind a proxy."
     )
 
-    @field_validator("content_dir", "cache_dir", mode="before")
+    @field_validator("clinic_name", "emergency_number", "crisis_line")
     @classmethod
-    def _empty_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
-
-    @field_validator("clinic_name")
-    @classmethod
-    def _not_blank(cls, value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
-
-    @field_validator("emergency_number", "crisis_line", "country", "clinic_file", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _trimmed(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
 
     @field_validator("country")
     @classmethod
@@ -172,29 +263,10 @@ class Settings(BaseSettings):
         return value
 
     def emergency_numbers(self) -> tuple[str | None, str | None]:
-        """The emergency number and crisis line to use (explicit settings, then the country's)."""
+        """The emergency number and crisis line to use: explicit settings, then the country's (or None)."""
         from botox_bot.core.emergency_numbers import numbers_for
 
         return numbers_for(self.country, self.emergency_number, self.crisis_line)
-
-    @field_validator(
-        "webhook_secret",
-        "slack_bot_token",
-        "slack_signing_secret",
-        "slack_app_token",
-        "slack_api_base_url",
-        "staff_channel",
-        "teams_client_id",
-        "teams_client_secret",
-        "teams_tenant_id",
-        "twilio_auth_token",
-        "public_url",
-        "redis_url",
-        mode="before",
-    )
-    @classmethod
-    def _empty_secret_is_none(cls, value: Any) -> Any:
-        return None if value == "" else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -235,6 +307,79 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
 
+    # -- the groups: what each part of the bot gets ------------------------------------------------
+    # A group checks what it needs when it is built (Teams: a client id needs its secret and tenant), so that
+    # only the commands that use a platform refuse its incomplete settings: `botox-bot ask` does not need Teams.
+    def engine_config(self) -> EngineConfig:
+        """What the engine reads: no credentials, no server or platform settings."""
+        emergency_number, crisis_line = self.emergency_numbers()
+        return EngineConfig(
+            clinic_name=self.clinic_name,
+            clinic_phone=self.clinic_phone,
+            booking_link=self.booking_link,
+            emergency_number=emergency_number,
+            crisis_line=crisis_line,
+            languages=tuple(self.languages),
+            clinic_file=self.clinic_file,
+            selector_threshold=self.selector_threshold,
+            confidence_threshold=self.confidence_threshold,
+            emergency_threshold=self.emergency_threshold,
+            choice_margin=self.choice_margin,
+            context_ttl_seconds=self.context_ttl_seconds,
+            seed=self.seed,
+            content_dir=self.content_dir,
+            cache_dir=self.cache_dir,
+        )
+
+    @property
+    def clinic(self) -> ClinicSettings:
+        emergency_number, _ = self.emergency_numbers()
+        return ClinicSettings(
+            name=self.clinic_name or "our clinic",
+            phone=self.clinic_phone,
+            booking_link=self.booking_link,
+            emergency_number=emergency_number or "your local emergency number",
+        )
+
+    @property
+    def server(self) -> ServerSettings:
+        return ServerSettings(**{name: getattr(self, name) for name in ServerSettings.model_fields})
+
+    @property
+    def slack(self) -> SlackSettings | None:
+        if not (self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token)):
+            return None
+        return SlackSettings(
+            bot_token=self.slack_bot_token,
+            signing_secret=self.slack_signing_secret,
+            app_token=self.slack_app_token,
+            api_base_url=self.slack_api_base_url,
+            staff_channel=self.staff_channel,
+        )
+
+    @property
+    def teams(self) -> TeamsSettings | None:
+        if not (self.teams_client_id or self.teams_allow_anonymous_unsafe):
+            return None
+        return _group(
+            TeamsSettings,
+            client_id=self.teams_client_id,
+            client_secret=self.teams_client_secret,
+            tenant_id=self.teams_tenant_id,
+            allow_anonymous_unsafe=self.teams_allow_anonymous_unsafe,
+            jwks_url=self.teams_jwks_url,
+        )
+
+    @property
+    def twilio(self) -> TwilioSettings | None:
+        if self.twilio_auth_token is None:
+            return None
+        return TwilioSettings(auth_token=self.twilio_auth_token, public_url=self.public_url)
+
+    @property
+    def redis(self) -> RedisSettings:
+        return RedisSettings(url=self.redis_url)
+
     @classmethod
     def settings_customise_sources(
         cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
@@ -247,6 +392,14 @@ class Settings(BaseSettings):
 
 class SettingsError(ValueError):
     """A setting with a wrong value; the message names the setting."""
+
+
+def _group(group: type[G], **values: Any) -> G:
+    """A group whose own checks failed is a ``SettingsError`` (the settings were copied, not loaded, unchecked)."""
+    try:
+        return group(**values)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())) from None
 
 
 def _check_yaml_mapping(path: Path) -> None:

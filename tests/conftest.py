@@ -37,13 +37,13 @@ def settings(model_cache) -> Settings:
 
 @pytest.fixture(scope="session")
 def engine(settings) -> Engine:
-    return Engine.from_settings(settings)
+    return Engine.from_config(settings.engine_config())
 
 
 @pytest.fixture
 def fresh_engine(engine, settings) -> Engine:
     """Same content and model, its own conversation memory."""
-    return Engine(engine.content, engine.classifier, settings)
+    return Engine(engine.content, engine.classifier, settings.engine_config())
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ async def serve(engine, settings):
 
     async def start(engine_ready: bool = True, **overrides):
         conf = settings.model_copy(update=overrides)
-        fresh = Engine(engine.content, engine.classifier, conf) if engine_ready else None
+        fresh = Engine(engine.content, engine.classifier, conf.engine_config()) if engine_ready else None
         client = TestClient(TestServer(create_app(conf, engine=fresh), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)

@@ -51,7 +51,7 @@ async def test_clinic_details_fill_the_consult_prompt(fresh_engine):
 
 
 async def test_unset_clinic_details_drop_their_lines(engine, tmp_path):
-    bare = Engine(engine.content, engine.classifier, Settings(cache_dir=None, seed=1))
+    bare = Engine(engine.content, engine.classifier, Settings(cache_dir=None, seed=1).engine_config())
     for text in ("how much does botox cost", "can I talk to a person", "I cant breathe after botox"):
         reply = await ask(bare, text)
         assert "{" not in reply.text and "555" not in reply.text
@@ -101,7 +101,9 @@ async def test_a_payload_cannot_carry_a_red_flag_past_the_screen(fresh_engine):
 
 
 async def test_close_topics_offer_both_as_choices_and_a_click_answers(engine, settings):
-    picky = Engine(engine.content, engine.classifier, settings.model_copy(update={"choice_margin": 1.0}))
+    picky = Engine(
+        engine.content, engine.classifier, settings.model_copy(update={"choice_margin": 1.0}).engine_config()
+    )
     reply = await ask(picky, "how long does it last and how often can i get it", sender="c")
     assert reply.response == "utter_choose" and len(reply.choices) == 2
     assert reply.choices[0].payload.startswith("/") and reply.choices[0].title
@@ -111,7 +113,9 @@ async def test_close_topics_offer_both_as_choices_and_a_click_answers(engine, se
 
 
 async def test_a_number_picks_an_offered_choice(engine, settings):
-    picky = Engine(engine.content, engine.classifier, settings.model_copy(update={"choice_margin": 1.0}))
+    picky = Engine(
+        engine.content, engine.classifier, settings.model_copy(update={"choice_margin": 1.0}).engine_config()
+    )
     reply = await ask(picky, "how long does it last and how often can i get it", sender="n")
     first = reply.choices[0].payload.lstrip("/").split("{")[0]
     assert (await ask(picky, "1", sender="n")).intent == first
@@ -126,7 +130,9 @@ async def test_follow_up_keeps_the_topic_and_takes_the_new_condition(fresh_engin
 
 
 async def test_follow_up_context_is_per_sender_and_expires(engine, settings):
-    quick = Engine(engine.content, engine.classifier, settings.model_copy(update={"context_ttl_seconds": 0}))
+    quick = Engine(
+        engine.content, engine.classifier, settings.model_copy(update={"context_ttl_seconds": 0}).engine_config()
+    )
     await ask(quick, "what medical conditions can botox treat?", sender="g")
     follow = await ask(quick, "and for migraines?", sender="g")
     assert follow.intent != "medical_uses" or follow.confidence < 1.0

@@ -424,7 +424,7 @@ class Live:
         }
         for name in APPS:
             conf = self.settings.model_copy(update={**base, **overrides[name]})
-            engine = Engine(self.engine.content, self.engine.classifier, conf)
+            engine = Engine(self.engine.content, self.engine.classifier, conf.engine_config())
             self.ports[name] = await self._serve(create_app(conf, engine=engine))
 
     async def _serve(self, app) -> int:

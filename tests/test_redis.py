@@ -58,17 +58,34 @@ async def test_context_expires(store):
     assert await store.get_context("rest:a") is None
 
 
-async def test_claims_opt_outs_rate_limits_feedback(store):
+async def test_claims_sets_rate_limits_counters(store):
+    assert store.name in {"memory", "redis"}
     assert await store.claim("slack:event:Ev1", 60) is True
     assert await store.claim("slack:event:Ev1", 60) is False
-    await store.set_opted_out("+1555", True)
-    assert await store.is_opted_out("+1555") and not await store.is_opted_out("+1666")
-    await store.set_opted_out("+1555", False)
-    assert not await store.is_opted_out("+1555")
+    await store.add_member("opted-out", "+1555")
+    assert await store.has_member("opted-out", "+1555") and not await store.has_member("opted-out", "+1666")
+    assert not await store.has_member("other-set", "+1555")
+    await store.remove_member("opted-out", "+1555")
+    assert not await store.has_member("opted-out", "+1555")
+    await store.remove_member("never-written", "+1555")  # removing from a set that does not exist is fine
     assert [await store.rate_limit("sms:+1", 2) for _ in range(3)][:2] == [None, None]
     assert 1 <= await store.rate_limit("sms:+1", 2) <= 60
-    await store.count_feedback("duration", "yes")
+    await store.increment("feedback", "duration:yes")
+    await store.increment("feedback", "duration:yes")
     assert await store.status() == "ok"
+
+
+async def test_redis_keys_are_the_ones_older_releases_wrote(redis):
+    """An upgrade keeps the opt-outs and feedback counts a running Redis already holds."""
+    from botox_bot.channels.slack.feedback import count_feedback
+    from botox_bot.channels.twilio.optouts import OptOuts
+
+    shared = RedisStore(redis.url)
+    await shared.client.sadd("botox-bot:opted-out", "+1555")  # as the release before the primitives wrote it
+    assert await OptOuts(shared).opted_out("+1555")
+    await count_feedback(shared, "duration", "yes")
+    assert await shared.client.hgetall("botox-bot:feedback") == {"duration:yes": "1"}
+    await shared.close()
 
 
 # -- two instances, one Redis ------------------------------------------------------------------------
@@ -89,7 +106,9 @@ async def two_instances(redis, engine, settings):
         clients = []
         for _ in range(2):
             store = FailoverStore(RedisStore(redis.url))
-            app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf, store), store=store)
+            app = create_app(
+                conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store
+            )
             client = TestClient(TestServer(app, host="127.0.0.1"))
             await client.start_server()
             clients.append(client)
@@ -148,7 +167,7 @@ async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engi
 
     conf = settings.model_copy(update=dict(redis_url=redis.url, twilio_auth_token=SecretStr("tw")))
     store = FailoverStore(RedisStore(redis.url), retry_seconds=0.2)
-    app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf, store), store=store)
+    app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         assert (await (await client.get("/readyz")).json())["degraded"] is False
         redis.stop()
@@ -165,7 +184,7 @@ async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engi
             await asyncio.sleep(0.1)
         assert (await (await client.get("/readyz")).json())["degraded"] is False
         check = RedisStore(redis.url)
-        assert await check.is_opted_out("+15550001")  # the STOP taken during the outage reached Redis
+        assert await check.has_member("opted-out", "+15550001")  # the STOP taken during the outage reached Redis
         await check.close()
         assert (await client.post(HOOK, json={"sender": "p", "message": "thanks"})).status == 200
 

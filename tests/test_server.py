@@ -36,11 +36,11 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
 async def test_health_and_readiness_while_loading(settings, engine, monkeypatch):
     gate = threading.Event()
 
-    def slow_load(conf, store=None):
+    def slow_load(config, store=None):
         gate.wait(10)
-        return Engine(engine.content, engine.classifier, conf, store)
+        return Engine(engine.content, engine.classifier, config, store)
 
-    monkeypatch.setattr(Engine, "from_settings", staticmethod(slow_load))
+    monkeypatch.setattr(Engine, "from_config", staticmethod(slow_load))
     async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
         assert (await client.get("/healthz")).status == 200
         loading = await client.get("/readyz")
@@ -137,7 +137,7 @@ async def test_mounted_into_an_existing_app_under_a_prefix(settings, engine):
 
     app = web.Application(middlewares=[clinic_middleware])
     app.router.add_get("/", hello)
-    runtime = BotRuntime(settings, engine=Engine(engine.content, engine.classifier, settings))
+    runtime = BotRuntime(settings, engine=Engine(engine.content, engine.classifier, settings.engine_config()))
     live = mount(app, runtime, prefix="/bot", health=True)
     assert [c.name for c in live] == ["rest", "web"]
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:

@@ -75,3 +75,52 @@ def test_broken_settings_file_names_file_and_line(tmp_path, text, expected):
     with pytest.raises(SettingsError) as info:
         load_settings(str(path))
     assert expected in str(info.value)
+
+
+# -- groups: what each part of the bot gets ----------------------------------------------------------
+def test_platform_groups_read_the_platforms_usual_names(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "sig")
+    monkeypatch.setenv("BOTOX_BOT_STAFF_CHANNEL", "C0STAFF")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tw")
+    monkeypatch.setenv("BOTOX_BOT_PUBLIC_URL", "https://bot.clinic.example/")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
+    settings = load_settings()
+    assert settings.slack.bot_token.get_secret_value() == "xoxb-1" and settings.slack.staff_channel == "C0STAFF"
+    assert settings.twilio.auth_token.get_secret_value() == "tw"
+    assert settings.twilio.public_url == "https://bot.clinic.example"
+    assert settings.redis.url == "redis://127.0.0.1:6399/0"
+    assert settings.teams is None  # not configured: no group, so a configured group's credentials are never None
+
+
+@pytest.mark.parametrize("name", ["SLACK_BOT_TOKEN", "TWILIO_AUTH_TOKEN", "BOTOX_BOT_WEBHOOK_SECRET", "REDIS_URL"])
+def test_an_empty_variable_means_not_set(monkeypatch, name):
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "sig")
+    monkeypatch.setenv(name, "")
+    settings = load_settings()
+    assert (settings.slack, settings.twilio, settings.server.webhook_secret, settings.redis.url) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_a_teams_client_id_without_its_secret_and_tenant_is_refused_where_teams_is_used(monkeypatch):
+    monkeypatch.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", "00000000-0000-0000-0000-000000000001")
+    settings = load_settings()  # `botox-bot ask` and `teams-package` need no secret
+    with pytest.raises(SettingsError, match="CLIENTSECRET and CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"):
+        _ = settings.teams
+
+
+def test_the_engine_gets_its_own_config_and_no_credentials(monkeypatch):
+    import dataclasses
+
+    from pydantic import SecretStr
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret")
+    monkeypatch.setenv("BOTOX_BOT_CLINIC_NAME", "Riverside Skin")
+    config = load_settings().engine_config()
+    assert config.clinic_name == "Riverside Skin" and config.emergency_number == "911"
+    values = [getattr(config, f.name) for f in dataclasses.fields(config)]
+    assert not any(isinstance(v, SecretStr) for v in values) and "xoxb-secret" not in repr(config)

@@ -146,7 +146,7 @@ def test_the_full_limit_holds_for_every_reply(engine, settings):
     from botox_bot.core.engine import Engine
     from botox_bot.core.models import Message
 
-    fresh = Engine(engine.content, engine.classifier, settings)
+    fresh = Engine(engine.content, engine.classifier, settings.engine_config())
     for name in fresh.content.responses:
         intent = name.removeprefix("utter_")
         reply = asyncio.run(fresh.answer(Message(text="x", payload=f"/{intent}", channel="sms")))

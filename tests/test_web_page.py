@@ -61,7 +61,7 @@ async def serve(engine):
     runners: list[web.AppRunner] = []
 
     async def start(settings) -> str:
-        app = create_app(settings, engine=Engine(engine.content, engine.classifier, settings))
+        app = create_app(settings, engine=Engine(engine.content, engine.classifier, settings.engine_config()))
         runner = web.AppRunner(app)
         await runner.setup()
         runners.append(runner)
@@ -115,7 +115,7 @@ def flat(text: str) -> str:
 
 async def expected_choice(engine, settings):
     """What a fresh engine offers for CHOICE_QUESTION, and its answer to the first choice."""
-    probe = Engine(engine.content, engine.classifier, settings)
+    probe = Engine(engine.content, engine.classifier, settings.engine_config())
     offer = await probe.answer(Message(text=CHOICE_QUESTION, sender_id="probe", channel="rest"))
     assert offer.choices, f"{CHOICE_QUESTION!r} no longer offers choices; pick another close question"
     first = offer.choices[0]

@@ -26,7 +26,8 @@ TERMINAL = "cli"
 
 def configured_channels(runtime: BotRuntime, prefix: str = "") -> list[Channel]:
     """The channels to mount: every registered one that the settings configure."""
-    return [channel(runtime, prefix) for channel in REGISTRY if channel.configured(runtime.settings)]
+    settings = runtime.settings
+    return [channel.from_settings(runtime, settings, prefix) for channel in REGISTRY if channel.configured(settings)]
 
 
 def channel_names() -> frozenset[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from aiohttp import web
 
@@ -40,13 +40,20 @@ class Channel:
 
     def __init__(self, runtime: BotRuntime, prefix: str = ""):
         self.runtime = runtime
-        self.settings = runtime.settings
         self.prefix = prefix.rstrip("/")
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:
         """Whether the settings hold what this channel needs (its credentials); only then is it mounted."""
         return True
+
+    @classmethod
+    def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
+        """The channel, given its own group of the settings and no other (the base class needs none).
+
+        The clinic's details, which every channel may say, are on the runtime (``runtime.clinic``).
+        """
+        return cls(runtime, prefix)
 
     def routes(self) -> list[Route]:
         raise NotImplementedError

@@ -11,17 +11,18 @@ anything beyond text and buttons; clients that do not know it ignore it.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.core.models import Message, Reply
-from botox_bot.runtime import RateLimited
+from botox_bot.runtime import BotRuntime, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
 from botox_bot.server.errors import Problem
+from botox_bot.settings import ServerSettings, Settings
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
 
@@ -78,6 +79,14 @@ class RestChannel(Channel):
     label = "the webhook"
     patient = True
 
+    def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = ""):
+        super().__init__(runtime, prefix)
+        self.server = server
+
+    @classmethod
+    def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
+        return cls(runtime, settings.server, prefix)
+
     def routes(self) -> list[Route]:
         return [
             Route("POST", self.path(WEBHOOK_PATH), self.receive),
@@ -107,7 +116,7 @@ class RestChannel(Channel):
 
     def _cors(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin")
-        allowed = self.settings.cors_origins
+        allowed = self.server.cors_origins
         if not origin or not ("*" in allowed or origin in allowed):
             return {}
         return {
@@ -129,16 +138,16 @@ class RestChannel(Channel):
 
     async def _receive(self, request: web.Request) -> web.Response:
         """Check, parse, answer: each refusal is a JSON error that says what to fix."""
-        raw = await read_rasa_body(request, self.settings.max_body_bytes)
+        raw = await read_rasa_body(request, self.server.max_body_bytes)
         await self._authenticate(request, raw)  # before parsing: strangers learn nothing
         return await answer_rasa(self, request, parse_model(RestRequest, parse_json(raw)))
 
     async def _authenticate(self, request: web.Request, raw: bytes) -> None:
         """With a shared secret: a valid signature, each signed request received once."""
-        secret = self.settings.webhook_secret
+        secret = self.server.webhook_secret
         if secret is None:
             return
-        max_age = self.settings.signature_max_age_seconds
+        max_age = self.server.signature_max_age_seconds
         try:
             signature = signing.verify(secret.get_secret_value(), raw, request.headers, max_age)
         except signing.SignatureError as exc:

@@ -11,6 +11,7 @@ import json
 import random
 import re
 import time
+from collections.abc import Collection
 from typing import Any
 
 from botox_bot.core import language as languages
@@ -18,13 +19,13 @@ from botox_bot.core import triage
 from botox_bot.core.classifier import IntentClassifier, load_or_train
 from botox_bot.core.clinic import ClinicFile, load_clinic, overrides
 from botox_bot.core.compose import Composer, Decision, payload
+from botox_bot.core.config import EngineConfig
 from botox_bot.core.content import Content, ContentError, default_content_dir, load_content
 from botox_bot.core.models import Message, Reply
 from botox_bot.core.selector import ResponseSelector
 from botox_bot.core.slots import SlotFiller
 from botox_bot.core.templates import Templates
 from botox_bot.core.understanding import Thresholds, Understander, Understanding
-from botox_bot.settings import Settings
 from botox_bot.store import MemoryStore, Store
 
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+(?:/[a-z_]+)?)(?P<slots>\{.*\})?\s*$", re.S)
@@ -46,43 +47,47 @@ class Engine:
         self,
         content: Content,
         classifier: IntentClassifier,
-        settings: Settings,
+        config: EngineConfig,
         store: Store | None = None,
         clinic: ClinicFile | None = None,
     ):
         self.content = content
         self.classifier = classifier
-        self.settings = settings
+        self.config = config
         self.store: Store = store or MemoryStore()
-        self.languages = _served(settings.languages, content)
-        thresholds = Thresholds(settings.confidence_threshold, settings.emergency_threshold, settings.choice_margin)
-        selector = ResponseSelector(classifier.labels, settings.selector_threshold)
+        self.languages = _served(list(config.languages), content)
+        thresholds = Thresholds(config.confidence_threshold, config.emergency_threshold, config.choice_margin)
+        selector = ResponseSelector(classifier.labels, config.selector_threshold)
         self.understander = Understander(classifier, SlotFiller(content.keywords), selector, thresholds, content.topics)
-        emergency_number, crisis_line = settings.emergency_numbers()
         values = {
             lang: {
-                "clinic_name": settings.clinic_name or content.defaults[lang]["clinic_name"],
-                "clinic_phone": settings.clinic_phone,
-                "booking_link": settings.booking_link,
-                "emergency_number": emergency_number or content.defaults[lang]["emergency_number"],
-                "crisis_line": crisis_line or content.defaults[lang]["crisis_line"],
+                "clinic_name": config.clinic_name or content.defaults[lang]["clinic_name"],
+                "clinic_phone": config.clinic_phone,
+                "booking_link": config.booking_link,
+                "emergency_number": config.emergency_number or content.defaults[lang]["emergency_number"],
+                "crisis_line": config.crisis_line or content.defaults[lang]["crisis_line"],
                 "served_languages": content.language_list(self.languages, lang),
             }
             for lang in content.languages
         }
         clinic_overrides = overrides(clinic) if clinic else {}
-        self.templates = Templates(content, values, random.Random(settings.seed), clinic_overrides)
+        self.templates = Templates(content, values, random.Random(config.seed), clinic_overrides)
         self.composer = Composer(content, self.templates)
         languages.load_model()  # at start-up, not on the first message
 
     @classmethod
-    def from_settings(cls, settings: Settings, store: Store | None = None) -> Engine:
-        """Load and validate the content and the clinic file, then load or train the classifier."""
-        content = load_content(settings.content_dir or default_content_dir())
-        clinic = load_clinic(settings.clinic_file, content)
+    def from_config(
+        cls, config: EngineConfig, store: Store | None = None, channels: Collection[str] | None = None
+    ) -> Engine:
+        """Load and validate the content and the clinic file, then load or train the classifier.
+
+        ``channels``: the channel names content variations may be written for (the channel registry's).
+        """
+        content = load_content(config.content_dir or default_content_dir(), channels)
+        clinic = load_clinic(config.clinic_file, content)
         texts, labels = content.training_data()
-        classifier = load_or_train(texts, labels, content.digest, settings.cache_dir)
-        return cls(content, classifier, settings, store, clinic)
+        classifier = load_or_train(texts, labels, content.digest, config.cache_dir)
+        return cls(content, classifier, config, store, clinic)
 
     # -- understanding (pure) -------------------------------------------------------------------------
     def understand(self, text: str) -> Understanding:
@@ -189,7 +194,7 @@ class Engine:
     def _chosen(self, message: Message, context: dict[str, Any], now: float) -> Understanding | None:
         """A button click, a typed payload, or the number of an offered choice: that intent, no guessing."""
         raw = message.payload or message.text
-        offered = context.get("choices") or [] if _fresh(context, now, self.settings.context_ttl_seconds) else []
+        offered = context.get("choices") or [] if _fresh(context, now, self.config.context_ttl_seconds) else []
         number = raw.strip()
         if _CHOICE_NUMBER.fullmatch(number) and 1 <= int(number) <= len(offered):
             raw = offered[int(number) - 1]
@@ -212,7 +217,7 @@ class Engine:
 
     def _apply_context(self, text: str, result: Understanding, context: dict[str, Any], now: float) -> None:
         """Follow-ups: 'and for migraines?' keeps the topic; 'how long does it last for that?' keeps the use."""
-        if not _fresh(context, now, self.settings.context_ttl_seconds) or len(text.split()) > _SHORT:
+        if not _fresh(context, now, self.config.context_ttl_seconds) or len(text.split()) > _SHORT:
             return
         last, last_key = context.get("topic"), context.get("answer_key", "")
         kept_slots = context.get("slots") or {}
@@ -240,7 +245,7 @@ class Engine:
             kept["lang"] = language
         if memory:
             kept["triage"] = memory
-        ttl = max(self.settings.context_ttl_seconds, _MEMORY_SECONDS)
+        ttl = max(self.config.context_ttl_seconds, _MEMORY_SECONDS)
         await self.store.set_context(key, kept, ttl)
 
 

@@ -45,7 +45,11 @@ class Message(BaseModel):
         default=None,
         description='A choice\'s payload when the person clicked a button (e.g. \'/duration{"use":"sweating"}\').',
     )
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the platform said about the message (Rasa's REST metadata, a Slack or Teams conversation, "
+        "a call id). The core does not read it; kept, as Rasa keeps it, for code that handles messages.",
+    )
     audience: Audience | None = Field(
         default=None,
         description="'staff' on staff channels (Slack, Teams): emergency answers are then written for staff; "

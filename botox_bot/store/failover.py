@@ -1,9 +1,10 @@
 """Redis when it answers, process memory when it does not: the bot keeps answering through a Redis outage.
 
 Questions are answered from the content, which needs no store, so an outage only weakens what is shared
-between instances (see the README, "Running several instances"): while degraded, each instance keeps its own
-context, once-only claims and rate-limit counts. Opt-outs are the exception that must not be lost: a STOP or
-START seen while Redis is down is written to Redis as soon as it is back, and is honoured locally meanwhile.
+between instances (see docs/operations.md, "Several instances"): while degraded, each instance keeps its own
+context, once-only claims, counters and rate-limit counts. Set writes are the exception, the durable writes:
+they are what must not be lost (an SMS STOP or START), so one made while Redis is down is honoured locally
+meanwhile and written to Redis as soon as it is back.
 
 When a call fails, the store turns degraded at once (one log line, ``/readyz`` says so) and stops calling
 Redis, so no request waits on a dead server; a background task pings it each second and switches back by
@@ -34,7 +35,7 @@ class FailoverStore:
         self.fallback = fallback or MemoryStore()
         self.retry_seconds = retry_seconds
         self.degraded = False
-        self._pending_opt_outs: dict[str, bool] = {}
+        self._pending: dict[tuple[str, str], bool] = {}  # durable set writes Redis has not had: (set, member) -> in
         self._probe: asyncio.Task[None] | None = None
 
     async def _call(self, name: str, *args: Any) -> Any:
@@ -58,45 +59,59 @@ class FailoverStore:
             try:
                 await self.primary.ping()
                 await self.primary.reset_connections()
-                for sender, opted_out in list(self._pending_opt_outs.items()):
-                    await self.primary.set_opted_out(sender, opted_out)
-                    self._pending_opt_outs.pop(sender, None)
+                for (name, member), present in list(self._pending.items()):
+                    await self._write_member(self.primary, name, member, present)
+                    self._pending.pop((name, member), None)
             except _FAILURES:
                 continue
             self.degraded = False
             log.warning("redis reachable again: shared state restored")
 
-    # -- the store interface -------------------------------------------------------------------------
-    async def get_context(self, sender: str) -> dict[str, Any] | None:
-        return await self._call("get_context", sender)
+    # -- the store interface: primitives, passed through generically ------------------------------
+    async def get_context(self, key: str) -> dict[str, Any] | None:
+        return await self._call("get_context", key)
 
-    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
-        await self._call("set_context", sender, context, ttl_seconds)
+    async def set_context(self, key: str, context: dict[str, Any], ttl_seconds: int) -> None:
+        await self._call("set_context", key, context, ttl_seconds)
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         return await self._call("claim", key, ttl_seconds)
 
-    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
-        await self.fallback.set_opted_out(sender, opted_out)  # always known here too
-        if self.degraded:
-            self._pending_opt_outs[sender] = opted_out
-            return
-        try:
-            await self.primary.set_opted_out(sender, opted_out)
-        except _FAILURES as exc:
-            self._pending_opt_outs[sender] = opted_out
-            self._degrade(exc)
-
-    async def is_opted_out(self, sender: str) -> bool:
-        if sender in self._pending_opt_outs:
-            return self._pending_opt_outs[sender]
-        return await self._call("is_opted_out", sender)
+    async def increment(self, name: str, field: str) -> None:
+        await self._call("increment", name, field)
 
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
         return await self._call("rate_limit", key, per_minute)
 
-    async def count_feedback(self, intent: str, helpful: str) -> None:
-        await self._call("count_feedback", intent, helpful)
+    async def has_member(self, name: str, member: str) -> bool:
+        if (name, member) in self._pending:
+            return self._pending[(name, member)]
+        return await self._call("has_member", name, member)
+
+    async def add_member(self, name: str, member: str) -> None:
+        await self._durable_write(name, member, True)
+
+    async def remove_member(self, name: str, member: str) -> None:
+        await self._durable_write(name, member, False)
+
+    async def _durable_write(self, name: str, member: str, present: bool) -> None:
+        """Known here at once; in Redis now, or as soon as it is back (``_recover`` replays what is pending)."""
+        await self._write_member(self.fallback, name, member, present)
+        if self.degraded:
+            self._pending[(name, member)] = present
+            return
+        try:
+            await self._write_member(self.primary, name, member, present)
+        except _FAILURES as exc:
+            self._pending[(name, member)] = present
+            self._degrade(exc)
+
+    @staticmethod
+    async def _write_member(store: MemoryStore | RedisStore, name: str, member: str, present: bool) -> None:
+        if present:
+            await store.add_member(name, member)
+        else:
+            await store.remove_member(name, member)
 
     async def status(self) -> str:
         return "degraded" if self.degraded else "ok"

@@ -48,15 +48,15 @@ class MemoryStore:
     def __init__(self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic):
         self._contexts = _ExpiringDict(max_senders, clock)
         self._claims = _ExpiringDict(max_claims, clock)
-        self._opted_out: set[str] = set()  # small (people who sent STOP) and must never be evicted
+        self._sets: dict[str, set[str]] = {}  # small (people who sent STOP) and must never be evicted
         self._window: MovingWindow | None = None
-        self.feedback: Counter[tuple[str, str]] = Counter()
+        self.counters: Counter[tuple[str, str]] = Counter()
 
-    async def get_context(self, sender: str) -> dict[str, Any] | None:
-        return self._contexts.get(sender)
+    async def get_context(self, key: str) -> dict[str, Any] | None:
+        return self._contexts.get(key)
 
-    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
-        self._contexts.put(sender, context, ttl_seconds)
+    async def set_context(self, key: str, context: dict[str, Any], ttl_seconds: int) -> None:
+        self._contexts.put(key, context, ttl_seconds)
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         if self._claims.get(key) is not None:
@@ -64,14 +64,14 @@ class MemoryStore:
         self._claims.put(key, True, ttl_seconds)
         return True
 
-    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
-        if opted_out:
-            self._opted_out.add(sender)
-        else:
-            self._opted_out.discard(sender)
+    async def add_member(self, name: str, member: str) -> None:
+        self._sets.setdefault(name, set()).add(member)
 
-    async def is_opted_out(self, sender: str) -> bool:
-        return sender in self._opted_out
+    async def remove_member(self, name: str, member: str) -> None:
+        self._sets.get(name, set()).discard(member)
+
+    async def has_member(self, name: str, member: str) -> bool:
+        return member in self._sets.get(name, ())
 
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
         if self._window is None:  # created lazily: the limits memory storage needs a running event loop
@@ -80,8 +80,8 @@ class MemoryStore:
             self._window = MovingWindow(MemoryStorage())
         return await self._window.retry_after(key, per_minute)
 
-    async def count_feedback(self, intent: str, helpful: str) -> None:
-        self.feedback[(intent, helpful)] += 1
+    async def increment(self, name: str, field: str) -> None:
+        self.counters[(name, field)] += 1
 
     async def status(self) -> str:
         return "ok"

@@ -1,7 +1,9 @@
 """The shared store: Redis (``REDIS_URL``), so that several instances behind one URL behave as one.
 
 Keys are prefixed (``botox-bot:`` by default) and everything that should expire does: contexts, claims and the
-rate-limit windows. Opt-outs never expire (a STOP holds until START). Feedback counts are a hash.
+rate-limit windows. Sets never expire (an SMS STOP holds until START); a set or a counter is the key of its
+name (``botox-bot:opted-out``, ``botox-bot:feedback``, as before the store had primitives, so data kept by an
+older release is still found).
 Every call has a short timeout: a Redis that hangs must not hang the bot (see ``botox_bot.store.failover``).
 """
 
@@ -40,12 +42,12 @@ class RedisStore:
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
-    async def get_context(self, sender: str) -> dict[str, Any] | None:
-        raw = await self.client.get(self._key("context", sender))
+    async def get_context(self, key: str) -> dict[str, Any] | None:
+        raw = await self.client.get(self._key("context", key))
         return json.loads(raw) if raw else None
 
-    async def set_context(self, sender: str, context: dict[str, Any], ttl_seconds: int) -> None:
-        key = self._key("context", sender)
+    async def set_context(self, key: str, context: dict[str, Any], ttl_seconds: int) -> None:
+        key = self._key("context", key)
         if ttl_seconds <= 0:
             await self.client.delete(key)
         else:
@@ -54,14 +56,14 @@ class RedisStore:
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         return bool(await self.client.set(self._key("claim", key), "1", nx=True, ex=max(1, int(ttl_seconds))))
 
-    async def set_opted_out(self, sender: str, opted_out: bool) -> None:
-        if opted_out:
-            await self.client.sadd(self._key("opted-out"), sender)
-        else:
-            await self.client.srem(self._key("opted-out"), sender)
+    async def add_member(self, name: str, member: str) -> None:
+        await self.client.sadd(self._key(name), member)
 
-    async def is_opted_out(self, sender: str) -> bool:
-        return bool(await self.client.sismember(self._key("opted-out"), sender))
+    async def remove_member(self, name: str, member: str) -> None:
+        await self.client.srem(self._key(name), member)
+
+    async def has_member(self, name: str, member: str) -> bool:
+        return bool(await self.client.sismember(self._key(name), member))
 
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
         if self._window is None:
@@ -79,8 +81,8 @@ class RedisStore:
             )
         return await self._window.retry_after(key, per_minute)
 
-    async def count_feedback(self, intent: str, helpful: str) -> None:
-        await self.client.hincrby(self._key("feedback"), f"{intent}:{helpful}", 1)
+    async def increment(self, name: str, field: str) -> None:
+        await self.client.hincrby(self._key(name), field, 1)
 
     async def ping(self) -> None:
         await self.client.ping()

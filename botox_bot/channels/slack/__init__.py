@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -26,11 +26,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
-from botox_bot.core.models import Message, Reply
+from botox_bot.channels.slack.feedback import count_feedback
+from botox_bot.core.models import Message
 from botox_bot.escalation import Escalation
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
-from botox_bot.settings import Settings
+from botox_bot.settings import Settings, SettingsError, SlackSettings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 log = logging.getLogger("botox_bot.slack")
 
@@ -97,14 +101,9 @@ class SlackListeners:
 
     async def _answer_event(self, event: dict[str, Any], context, client: AsyncWebClient, thread: str | None) -> None:
         text = html.unescape(_MENTION.sub(" ", event.get("text") or "")).strip()
-        reply = await self._answer(
-            Message(
-                text=text,
-                sender_id=self._sender(context, event.get("user")),
-                channel=NAME,
-                metadata={"slack_channel": event["channel"]},
-            )
-        )
+        sender = self._sender(context, event.get("user"))
+        message = Message(text=text, sender_id=sender, channel=NAME, metadata={"slack_channel": event["channel"]})
+        reply = await self.runtime.answer(message, SlackChannel)
         await client.chat_postMessage(
             channel=event["channel"], thread_ts=thread, text=reply.text, blocks=reply_blocks(reply), unfurl_links=False
         )
@@ -129,7 +128,7 @@ class SlackListeners:
             sender_id=self._sender(context, command.get("user_id")),
         )
         try:
-            reply = await self._answer(message)
+            reply = await self.runtime.answer(message, SlackChannel)
         except Problem as problem:  # still starting: say so rather than fail the command
             await ack(response_type="ephemeral", text=problem.message)
             return
@@ -142,14 +141,9 @@ class SlackListeners:
         """A choice clicked: that topic's answer, in the same thread (or privately, under a /botox answer)."""
         await ack()
         title = (action.get("text") or {}).get("text", "")
-        reply = await self._answer(
-            Message(
-                text=title,
-                payload=action.get("value"),
-                channel=NAME,
-                sender_id=self._sender(context, body["user"]["id"]),
-            )
-        )
+        sender = self._sender(context, body["user"]["id"])
+        message = Message(text=title, payload=action.get("value"), channel=NAME, sender_id=sender)
+        reply = await self.runtime.answer(message, SlackChannel)
         message = body.get("message")
         if (body.get("container") or {}).get("is_ephemeral") or not message or not body.get("channel"):
             await respond(
@@ -173,13 +167,10 @@ class SlackListeners:
             intent = "unknown"  # a forged value must not grow the metrics without bound
         helpful = FEEDBACK_ACTIONS[action["action_id"]]
         self.runtime.metrics.feedback.labels(NAME, intent, helpful).inc()
-        await self.runtime.store.count_feedback(intent, helpful)  # shared by every instance, unlike metrics
+        await count_feedback(self.runtime.store, intent, helpful)  # shared by every instance, unlike metrics
         await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
 
     # -- helpers -------------------------------------------------------------------------------------
-    async def _answer(self, message: Message) -> Reply:
-        return await self.runtime.answer(message, SlackChannel)
-
     def _topic(self, text: str) -> str | None:
         """``/botox duration``, ``how-it-works`` or ``how long it lasts``: a topic named as the content names it."""
         content = self.runtime.content
@@ -224,12 +215,12 @@ class SlackChannel(Channel):
     name = NAME
     label = "Slack"
 
-    def __init__(self, runtime: BotRuntime, prefix: str = ""):
+    def __init__(self, runtime: BotRuntime, slack: SlackSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
-        s = self.settings
-        base_url = s.slack_api_base_url or AsyncWebClient.BASE_URL
-        self.client = AsyncWebClient(token=s.slack_bot_token.get_secret_value(), base_url=base_url)
-        signing_secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
+        self.slack = slack
+        base_url = slack.api_base_url or AsyncWebClient.BASE_URL
+        self.client = AsyncWebClient(token=slack.bot_token.get_secret_value(), base_url=base_url)
+        signing_secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
         bolt_log = logging.getLogger("botox_bot.slack.bolt")
         bolt_log.addFilter(_NoTokenWarning())
         self.bolt = AsyncApp(
@@ -240,16 +231,24 @@ class SlackChannel(Channel):
         )
         register(self.bolt, runtime)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
-        self._socket_mode = None
-        if s.staff_channel:
+        self._socket_mode: AsyncSocketModeHandler | None = None
+        if slack.staff_channel:
             runtime.add_escalation_sink(self.escalate)
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:
-        return bool(settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token))
+        return settings.slack is not None
+
+    @classmethod
+    def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
+        if settings.slack is None:
+            raise SettingsError(
+                "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN"
+            )
+        return cls(runtime, settings.slack, prefix)
 
     def routes(self) -> list[Route]:
-        if not self.settings.slack_signing_secret:
+        if not self.slack.signing_secret:
             return []  # Socket Mode only: no public URL
         return [Route("POST", self.path(EVENTS_PATH), self.events)]
 
@@ -262,7 +261,7 @@ class SlackChannel(Channel):
             body = (await request.read()).decode("utf-8")  # Slack sends UTF-8; anything else is not Slack
         except UnicodeDecodeError:
             raise Problem(400, "invalid_body", "the body is not UTF-8 text") from None
-        if self.verifier and not self._signed(body, request):
+        if not self._signed(body, request):
             raise Problem(401, "bad_signature", "the Slack signature is missing, wrong or stale")
         try:
             bolt_request = await to_bolt_request(request)
@@ -276,19 +275,21 @@ class SlackChannel(Channel):
         return await to_aiohttp_response(response)
 
     def _signed(self, body: str, request: web.Request) -> bool:
+        if self.verifier is None:
+            return True
         try:
             return self.verifier.is_valid_request(body, dict(request.headers))
         except ValueError:  # a timestamp that is not a number
             return False
 
     async def start(self) -> None:
-        if not self.settings.slack_app_token:
+        if not self.slack.app_token:
             return
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
         web_client = AsyncWebClient(base_url=self.client.base_url)
         self._socket_mode = AsyncSocketModeHandler(
-            self.bolt, self.settings.slack_app_token.get_secret_value(), web_client=web_client
+            self.bolt, self.slack.app_token.get_secret_value(), web_client=web_client
         )
         await self._socket_mode.connect_async()
         log.info("slack socket mode connected")
@@ -298,5 +299,7 @@ class SlackChannel(Channel):
             await self._socket_mode.close_async()
 
     async def escalate(self, item: Escalation) -> None:
-        text, blocks = escalation_blocks(item)
-        await self.client.chat_postMessage(channel=self.settings.staff_channel, text=text, blocks=blocks)
+        """The staff channel's sink (added only when one is set)."""
+        if self.slack.staff_channel:
+            text, blocks = escalation_blocks(item)
+            await self.client.chat_postMessage(channel=self.slack.staff_channel, text=text, blocks=blocks)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from aiohttp import web
@@ -62,16 +62,14 @@ from botox_bot.core.models import Message
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.body import parse_json, parse_model, require_json
 from botox_bot.server.errors import Problem
-from botox_bot.settings import Settings, SettingsError
+from botox_bot.settings import TEAMS_CLIENT_ID as CLIENT_ID
+from botox_bot.settings import Settings, SettingsError, TeamsSettings
 
 log = logging.getLogger("botox_bot.teams")
 
 MESSAGES_PATH = "/api/messages"
 NAME = "teams"
 GROUP_CONVERSATIONS = frozenset({"channel", "groupChat"})
-CLIENT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
-CLIENT_SECRET = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
-TENANT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
 ANONYMOUS = "BOTOX_BOT_TEAMS_ALLOW_ANONYMOUS_UNSAFE"
 _SPACES = re.compile(r"\s+")
 _SDK_REFUSALS = {501: ("not_implemented", "the bot does not handle this invoke")}  # an invoke with no route
@@ -149,7 +147,7 @@ class TeamsHandlers:
         if not bot or not any(member.id == bot.id for member in activity.members_added or []):
             return
         topics = topic_choices(self.runtime.content)
-        summary, card = welcome_message(self.runtime.settings.clinic_name, bot.name, _in_group(activity), topics)
+        summary, card = welcome_message(self.runtime.clinic.name, bot.name, _in_group(activity), topics)
         await context.send_activity(card_activity(summary, card))
 
 
@@ -161,11 +159,11 @@ class TeamsChannel(Channel):
     token_provider_factory: ProviderFactory = MsalAuth
     """Where outbound tokens come from (``teams_auth``, seam 2). Tests replace it with a local provider."""
 
-    def __init__(self, runtime: BotRuntime, prefix: str = ""):
+    def __init__(self, runtime: BotRuntime, teams: TeamsSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
-        _check(self.settings)
-        self.auth_config = auth_configuration(self.settings)
-        self.validator = token_validator(self.auth_config, self.settings.teams_jwks_url or None)
+        self.teams = teams
+        self.auth_config = auth_configuration(teams)
+        self.validator = token_validator(self.auth_config, teams.jwks_url or None)
         manager = connections(self.auth_config, type(self).token_provider_factory)
         self.adapter = CloudAdapter(connection_manager=manager)
         self.adapter.on_turn_error = None  # errors reach the server's wrapper: logged there, never sent to a chat
@@ -180,27 +178,34 @@ class TeamsChannel(Channel):
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:
-        return bool(settings.teams_client_id or settings.teams_allow_anonymous_unsafe)
+        return settings.teams is not None
+
+    @classmethod
+    def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
+        teams = settings.teams  # raises SettingsError when a client id lacks its secret or tenant
+        if teams is None:
+            raise SettingsError(f"Teams is not configured: set {CLIENT_ID}")
+        return cls(runtime, teams, prefix)
 
     def routes(self) -> list[Route]:
         return [Route("POST", self.path(MESSAGES_PATH), self.messages)]
 
     async def start(self) -> None:
-        s = self.settings
-        if s.teams_allow_anonymous_unsafe and s.teams_client_id:
+        s = self.teams
+        if s.allow_anonymous_unsafe and s.client_id:
             log.warning(
                 f"{ANONYMOUS} is on but has no effect: a client id is configured ({CLIENT_ID}), so "
                 "Teams requests without a token are refused"
             )
-        elif s.teams_allow_anonymous_unsafe:
+        elif s.allow_anonymous_unsafe:
             log.warning(
                 f"{ANONYMOUS} is on: {MESSAGES_PATH} accepts requests with no token and replies to "
                 "whatever serviceUrl they name. Local development only; never expose this server"
             )
-        if s.teams_jwks_url:
+        if s.jwks_url:
             log.warning(
                 "teams tokens are checked against the key set at BOTOX_BOT_TEAMS_JWKS_URL, not Microsoft's",
-                extra={"jwks_url": s.teams_jwks_url},
+                extra={"jwks_url": s.jwks_url},
             )
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
@@ -246,11 +251,7 @@ async def _read_activity(request: web.Request) -> Activity:
     application's ``client_max_size`` bounds it (413 beyond).
     """
     require_json(request)
-    raw = await request.read()
-    try:
-        data = parse_json(raw)
-    except RecursionError:  # json.loads gives up on deep nesting with this, not with a JSONDecodeError
-        raise Problem(400, "invalid_json", "the body is nested too deeply to be an activity") from None
+    data = parse_json(await request.read())  # deep nesting, huge numbers, bad JSON: a 400 already
     parse_model(_Envelope, data)
     try:
         return Activity.model_validate(data)
@@ -261,19 +262,6 @@ async def _read_activity(request: web.Request) -> Activity:
 
 async def _acknowledge(context: TurnContext, state: TurnState) -> None:
     """Typing, reactions, installation updates, edits...: received, nothing to say."""
-
-
-def _check(settings: Settings) -> None:
-    """A client id needs its secret and tenant, or no reply could get a token; say so at start-up."""
-    if not settings.teams_client_id:
-        return
-    missing = [
-        name
-        for name, value in ((CLIENT_SECRET, settings.teams_client_secret), (TENANT_ID, settings.teams_tenant_id))
-        if not value
-    ]
-    if missing:
-        raise SettingsError(f"Teams: {CLIENT_ID} is set, so {' and '.join(missing)} must be set too")
 
 
 def _same_host(claimed: object, service_url: str) -> bool:

@@ -48,7 +48,7 @@ from microsoft_agents.hosting.core.authorization import (
 )
 
 from botox_bot.server.errors import Problem
-from botox_bot.settings import Settings
+from botox_bot.settings import TeamsSettings
 
 log = logging.getLogger("botox_bot.teams")
 
@@ -61,16 +61,16 @@ _ENTRA_ISSUER = re.compile(
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 
-def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
+def auth_configuration(teams: TeamsSettings) -> AgentAuthConfiguration:
     """The SDK's configuration from the bot's settings. Anonymous requests only when no client id is set."""
-    secret = settings.teams_client_secret.get_secret_value() if settings.teams_client_secret else None
+    secret = teams.client_secret.get_secret_value() if teams.client_secret else None
     return AgentAuthConfiguration(
-        client_id=settings.teams_client_id,
-        tenant_id=settings.teams_tenant_id,
+        client_id=teams.client_id,
+        tenant_id=teams.tenant_id,
         client_secret=secret,
         connection_name=SERVICE_CONNECTION,
         validate_issuer=True,
-        anonymous_allowed=settings.teams_allow_anonymous_unsafe and not settings.teams_client_id,
+        anonymous_allowed=teams.allow_anonymous_unsafe and not teams.client_id,
     )
 
 

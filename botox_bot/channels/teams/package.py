@@ -23,13 +23,13 @@ from urllib.parse import urlparse
 
 from botox_bot import __version__
 from botox_bot.channels.formatting import listing
+from botox_bot.settings import TEAMS_CLIENT_ID as CLIENT_ID_SETTING
 from botox_bot.settings import Settings, SettingsError
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 MANIFEST_VERSION = "1.17"
 ACCENT = (0x2B, 0x6C, 0xB0)
 SCOPES = ["personal", "team", "groupChat"]
-CLIENT_ID_SETTING = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
 MAX_COMMANDS = 10  # Teams shows at most ten suggestions a list
 Pixel = Callable[[float, float], tuple[int, int, int, int]]
 

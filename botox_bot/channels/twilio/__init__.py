@@ -11,7 +11,7 @@ reads on a phone is in ``phone_text.py``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -21,7 +21,7 @@ from botox_bot.channels.base import Channel
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.body import read_limited
 from botox_bot.server.errors import Problem
-from botox_bot.settings import Settings
+from botox_bot.settings import Settings, SettingsError, TwilioSettings
 
 FORM_LIMIT_BYTES = 64 * 1024  # a Twilio webhook is a few hundred bytes
 
@@ -33,11 +33,19 @@ class TwilioChannel(Channel):
 
     @classmethod
     def configured(cls, settings: Settings) -> bool:
-        return settings.twilio_auth_token is not None
+        return settings.twilio is not None
 
-    def __init__(self, runtime: BotRuntime, prefix: str = ""):
+    @classmethod
+    def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
+        if settings.twilio is None:
+            raise SettingsError("Twilio is not configured: set TWILIO_AUTH_TOKEN")
+        return cls(runtime, settings.twilio, prefix)
+
+    def __init__(self, runtime: BotRuntime, twilio: TwilioSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
-        self.validator = RequestValidator(self.settings.twilio_auth_token.get_secret_value())
+        self.twilio = twilio
+        self.clinic = runtime.clinic
+        self.validator = RequestValidator(twilio.auth_token.get_secret_value())
 
     async def verified_form(self, request: web.Request) -> Mapping[str, str]:
         if request.content_type != "application/x-www-form-urlencoded":  # all Twilio ever sends
@@ -47,7 +55,7 @@ class TwilioChannel(Channel):
             params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except (UnicodeDecodeError, ValueError):
             raise Problem(400, "invalid_form", "the body is not a URL-encoded form") from None
-        url = f"{self.settings.public_url}{request.path_qs}" if self.settings.public_url else str(request.url)
+        url = f"{self.twilio.public_url}{request.path_qs}" if self.twilio.public_url else str(request.url)
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature or not self.validator.validate(url, params, signature):
             self.runtime.metrics.rejected.labels(self.name, "signature").inc()

@@ -7,6 +7,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from botox_bot.channels.base import Route
 from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio.optouts import OptOuts
 from botox_bot.channels.twilio.phone_text import sms_text
 from botox_bot.core.models import Message
 from botox_bot.runtime import RateLimited
@@ -36,27 +37,27 @@ class SmsChannel(TwilioChannel):
     async def _reply(self, sender: str, body: str) -> str | None:
         """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
         keyword = body.strip().strip(".!").lower()
-        store, clinic = self.runtime.store, self.settings.clinic_name
+        opt_outs, clinic = OptOuts(self.runtime.store), self.clinic.name
         if keyword in STOP_WORDS:
-            await store.set_opted_out(sender, True)
+            await opt_outs.stop(sender)
             return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
         if keyword in START_WORDS:
-            await store.set_opted_out(sender, False)
+            await opt_outs.start(sender)
             return (
                 f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
                 "Reply HELP for help, STOP to opt out."
             )
         if keyword in HELP_WORDS:
-            phone = f" Call us: {self.settings.clinic_phone}." if self.settings.clinic_phone else ""
+            phone = f" Call us: {self.clinic.phone}." if self.clinic.phone else ""
             return (
                 f"{clinic} Botox helpline: text a question for general information.{phone} "
-                f"In an emergency call {self.settings.emergency_number}. Reply STOP to opt out. "
+                f"In an emergency call {self.clinic.emergency_number}. Reply STOP to opt out. "
                 "Msg&data rates may apply."
             )
         try:
             reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name))
         except RateLimited:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
-        if await store.is_opted_out(sender):
+        if await opt_outs.opted_out(sender):
             return None  # they said STOP: no reply until START, but an emergency still reached staff (answer did it)
         return sms_text(reply)

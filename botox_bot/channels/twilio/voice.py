@@ -68,9 +68,9 @@ class VoiceChannel(TwilioChannel):
             w in (form.get("SpeechResult") or "").lower() for w in ("yes", "connect", "please")
         )
         response = VoiceResponse()
-        if wants and self.settings.clinic_phone:
-            response.say(f"Connecting you to {self.settings.clinic_name} now.", **VOICE)
-            response.dial(self.settings.clinic_phone)
+        if wants and self.clinic.phone:
+            response.say(f"Connecting you to {self.clinic.name} now.", **VOICE)
+            response.dial(self.clinic.phone)
         else:
             self._goodbye(response)
         return self.twiml(response)
@@ -80,8 +80,8 @@ class VoiceChannel(TwilioChannel):
         response = VoiceResponse()
         self._ask(
             response,
-            f"Hello, this is {self.settings.clinic_name}'s Botox information line. If this is "
-            f"an emergency, hang up and call {spoken_number(self.settings.emergency_number)}. "
+            f"Hello, this is {self.clinic.name}'s Botox information line. If this is "
+            f"an emergency, hang up and call {spoken_number(self.clinic.emergency_number)}. "
             "What would you like to know about Botox?",
             failures=0,
         )
@@ -111,7 +111,7 @@ class VoiceChannel(TwilioChannel):
         """Spoken first and plainly; then, when the clinic has a number, the offer to connect."""
         response = VoiceResponse()
         response.say(self._speech(reply.answer), **VOICE)
-        if self.settings.clinic_phone:
+        if self.clinic.phone:
             gather = Gather(
                 input="dtmf speech",
                 num_digits=1,
@@ -121,7 +121,7 @@ class VoiceChannel(TwilioChannel):
                 hints="yes, connect",
                 **{"language": VOICE["language"]},
             )
-            gather.say(f"To be connected to {self.settings.clinic_name} now, press 1 or say yes.", **VOICE)
+            gather.say(f"To be connected to {self.clinic.name} now, press 1 or say yes.", **VOICE)
             response.append(gather)
         # no key pressed: the instruction again for who missed it, then the consult prompt that ends every reply
         response.say(self._speech(reply.answer.splitlines()[0]), **VOICE)
@@ -130,7 +130,7 @@ class VoiceChannel(TwilioChannel):
         return response
 
     def _speech(self, text: str) -> str:
-        return speech_text(text, (self.settings.emergency_number, self.settings.clinic_phone))
+        return speech_text(text, (self.clinic.emergency_number, self.clinic.phone))
 
     def _ask(self, response: VoiceResponse, prompt: str, failures: int) -> None:
         gather = Gather(
@@ -144,7 +144,7 @@ class VoiceChannel(TwilioChannel):
         response.append(gather)
 
     def _goodbye(self, response: VoiceResponse) -> None:
-        response.say(f"Thank you for calling {self.settings.clinic_name}. Goodbye.", **VOICE)
+        response.say(f"Thank you for calling {self.clinic.name}. Goodbye.", **VOICE)
         response.hangup()
 
     def _url(self, path: str, failures: int) -> str:

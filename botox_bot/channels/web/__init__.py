@@ -14,6 +14,7 @@ import html
 import re
 import uuid
 from importlib import resources
+from typing import Self
 
 from aiohttp import web
 
@@ -24,7 +25,7 @@ from botox_bot.runtime import BotRuntime
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model
 from botox_bot.server.errors import Problem
-from botox_bot.settings import Settings
+from botox_bot.settings import ServerSettings, Settings
 
 MESSAGES_PATH = "/chat/messages"
 WEB_TOKEN_TTL_SECONDS = 12 * 3600
@@ -52,8 +53,13 @@ class WebChatChannel(Channel):
     def configured(cls, settings: Settings) -> bool:
         return settings.web_chat
 
-    def __init__(self, runtime: BotRuntime, prefix: str = ""):
+    @classmethod
+    def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
+        return cls(runtime, settings.server, prefix)
+
+    def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
+        self.server = server
         self._page = _read("index.html")
         self._assets = {name: _read(name).encode("utf-8") for name in _ASSETS}
         # in the asset URLs, so a browser never runs last release's script with this release's page
@@ -68,15 +74,15 @@ class WebChatChannel(Channel):
 
     async def page(self, request: web.Request) -> web.Response:
         sender = f"web-{uuid.uuid4().hex}"
-        secret = self.settings.webhook_secret
+        secret = self.server.webhook_secret
         token = signing.issue_web_token(secret.get_secret_value(), sender, WEB_TOKEN_TTL_SECONDS) if secret else ""
         values = {
-            "clinic_name": self.settings.clinic_name,
+            "clinic_name": self.runtime.clinic.name,
             "messages_url": self.path(MESSAGES_PATH),
             "asset_prefix": self.path("/chat/"),
             "sender": sender,
             "token": token,
-            "emergency_number": self.settings.emergency_number,
+            "emergency_number": self.runtime.clinic.emergency_number,
             "asset_version": self._version,
             "intro": self._intro(),
         }
@@ -92,7 +98,7 @@ class WebChatChannel(Channel):
 
     async def messages(self, request: web.Request) -> web.Response:
         """A question from the page: its web token first (when a secret is set), then the body, then the answer."""
-        raw = await read_rasa_body(request, self.settings.max_body_bytes)
+        raw = await read_rasa_body(request, self.server.max_body_bytes)
         pinned = self._authenticate(request)
         body = parse_model(RestRequest, parse_json(raw))
         if pinned is not None and body.sender != pinned:
@@ -101,7 +107,7 @@ class WebChatChannel(Channel):
 
     def _authenticate(self, request: web.Request) -> str | None:
         """With a webhook secret: the page's web token, whose sender the body must name (returned); else None."""
-        secret = self.settings.webhook_secret
+        secret = self.server.webhook_secret
         if secret is None:
             return None
         token = request.headers.get(signing.WEB_TOKEN_HEADER)

@@ -4,14 +4,13 @@
 :class:`Content` it returns. Nothing per message re-reads content.
 """
 
-from botox_bot.core.content.loader import DEFAULT_CHANNELS, ContentError, default_content_dir, load_content
+from botox_bot.core.content.loader import ContentError, default_content_dir, load_content
 from botox_bot.core.content.model import BUILT_IN_SLOTS, CORE_RESPONSES, Content, Example, topic_of
 from botox_bot.core.content.schema import PLACEHOLDERS, Variation
 
 __all__ = [
     "BUILT_IN_SLOTS",
     "CORE_RESPONSES",
-    "DEFAULT_CHANNELS",
     "PLACEHOLDERS",
     "Content",
     "ContentError",

@@ -21,7 +21,7 @@ _MUST_NAME_CRISIS_LINE = ("utter_crisis",)
 _SOURCED_CORE = frozenset({"utter_emergency", "utter_crisis"})
 
 
-def check_all(content: Content, where: Where, channels: frozenset[str], problems: list[str]) -> None:
+def check_all(content: Content, where: Where, channels: frozenset[str] | None, problems: list[str]) -> None:
     _check_examples(content, problems)
     _check_keywords(content, problems)
     _check_domain(content, problems)
@@ -78,7 +78,9 @@ def _check_domain(content: Content, problems: list[str]) -> None:
             problems.append(f"{content.root / 'domain.yml'}: logistics names {topic}, which is not a topic")
 
 
-def _check_links(content: Content, lang: str, where: Where, channels: frozenset[str], problems: list[str]) -> None:
+def _check_links(
+    content: Content, lang: str, where: Where, channels: frozenset[str] | None, problems: list[str]
+) -> None:
     responses = content.responses.get(lang, {})
     folder = content.root / "responses" / lang
     needed = set(content.examples) | {topic_of(label) for label in content.examples}
@@ -121,12 +123,12 @@ def _check_variation(
     at: str,
     sourced: bool,
     slot_values: dict[str, set[str]],
-    channels: frozenset[str],
+    channels: frozenset[str] | None,
     problems: list[str],
 ) -> None:
     if sourced and not var.sources:
         problems.append(f"{at}: {name} variation {n} states facts but lists no sources")
-    if var.channel is not None and var.channel not in channels:
+    if var.channel is not None and channels is not None and var.channel not in channels:
         problems.append(
             f"{at}: {name} variation {n}: unknown channel {var.channel!r}; use one of: " + ", ".join(sorted(channels))
         )

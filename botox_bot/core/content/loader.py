@@ -18,8 +18,6 @@ from botox_bot.core.content.model import Content, Example
 from botox_bot.core.content.schema import DomainFile, IntentBlock, NluFile, ResponsesFile, Variation
 from botox_bot.core.yaml_lines import YamlError, line_of, load_yaml
 
-DEFAULT_CHANNELS = frozenset({"cli", "rest", "web", "slack", "teams", "sms", "voice"})
-
 
 class ContentError(ValueError):
     """Content that cannot be used. ``problems`` holds one 'file:line: what is wrong' string each."""
@@ -32,8 +30,8 @@ class ContentError(ValueError):
 def load_content(root: Path, channels: Collection[str] | None = None) -> Content:
     """Read and validate the content folder ``root``; raise :class:`ContentError` naming every problem.
 
-    ``channels`` are the channel names a variation may be written for (the channel registry's); by default
-    the built-in ones.
+    ``channels`` are the channel names a variation may be written for (the channel registry's, which the core
+    does not know); None skips that one check.
     """
     root = Path(root)
     problems: list[str] = []
@@ -64,7 +62,7 @@ def load_content(root: Path, channels: Collection[str] | None = None) -> Content
         digest=_digest(files, root),
     )
     if not problems:
-        checks.check_all(content, reader.where, frozenset(channels or DEFAULT_CHANNELS), problems)
+        checks.check_all(content, reader.where, frozenset(channels) if channels is not None else None, problems)
     if problems:
         raise ContentError(problems)
     return content
