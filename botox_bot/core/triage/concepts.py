@@ -126,7 +126,7 @@ def combine(concepts: list[str], child: bool = False) -> Combined:
     for c in concepts:
         level = higher(level, LEVELS.get(c))
     extra: list[str] = []
-    weak = have & {"weakness", "whole_body", "arm"}
+    weak = have & {"weakness", "whole_body", "arm", "neck"}
     if (have & {"hives", "itch"}) and (have & {"dizzy", "faint", "breathing", "swelling", "heart"}):
         extra.append("anaphylaxis")  # hives or itch with faintness, dizziness or wheeze
     if (have & {"face_droop", "smile"}) and (have & {"arm", "speech"}):

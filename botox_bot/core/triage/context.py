@@ -97,7 +97,9 @@ PERSONAL = compile_words(
 POSSESSIVE = compile_words(
     r"(?:my|her|his|their|mi|su) (?:\w+ )?(?:eyes?|vision|sight|throat|tongue|lips?|face|speech|voice|breathing|"
     r"swallowing|arms?|legs?|neck|head|eyelids?|lids?|bladder|chest|body|mouth|garganta|lengua|labios|cara|voz|"
-    r"vista|ojos|brazos|piernas|cuello|cabeza|vejiga|pecho)|(?:me|le)"
+    r"vista|ojos|brazos|piernas|cuello|cabeza|vejiga|pecho)|(?:me|le)|"
+    # Spanish subjunctive after "es normal que ...": about the sender ("es normal que no pueda tragar?")
+    r"no pueda|tenga|sienta|vea|este"
 )
 _CONTINUATION = frozenset("like such including or especially eg e.g for como o incluyendo tipo osea".split())
 _SHORT_SENTENCE = 6  # tokens: "hives, swelling?" after a general question continues it
