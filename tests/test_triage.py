@@ -617,3 +617,41 @@ def test_screen_survives_hostile_input():
 def test_default_now_is_the_clock():
     got, memory = screen("had botox today")
     assert got.outcome == "none" and memory is not None and "injection" in memory
+
+
+# --- the prefilter is an optimisation only -----------------------------------------------------------------------------
+
+
+def test_stored_prefilter_pieces_match_the_rules():
+    """After editing a lexicon, run `python -m botox_bot.core.triage.prefilter` (else import derives them: slower)."""
+    from botox_bot.core.triage import _pieces, concepts, context, crisis, prefilter
+
+    for group, sources in (
+        ("rules", concepts.RULE_SOURCES),
+        ("markers", context.MARKER_SOURCES),
+        ("crisis", crisis.SOURCES),
+    ):
+        assert _pieces.GROUPS[group]["fingerprint"] == prefilter.fingerprint(sources), group
+
+
+def test_required_pieces_are_in_every_match():
+    from botox_bot.core.triage.prefilter import required_pieces
+
+    assert required_pieces(r"(?:cant|unable to) (?:\w+ )?breath\w*") == {"breath"}
+    assert required_pieces(r"foo|ba(?:r|z)") == {"foo", "ba"}
+    assert required_pieces(r"(?:x|)y") == {"y"}
+    assert required_pieces(r"a?") is None
+
+
+def test_the_prefilter_never_changes_what_is_found():
+    import re
+
+    from botox_bot.core.triage import concepts
+
+    texts = [t for _, t in CALL_NOW_EN + CALL_NOW_ES + URGENT_EN + URGENT_ES] + NONE + [t for t, *_ in PREFACE]
+    for text in texts:
+        norm = normalise(text)
+        active = concepts.PREFILTER.active(norm.tokens)
+        for key, _, pattern in concepts.RULES:
+            if key not in active:
+                assert not re.search(pattern, norm.text), (key, text)

@@ -55,6 +55,7 @@ _PRE = (
     (re.compile(r"[\u2019\u2018'`´]"), ""),
     (re.compile(r"\.{2,}|\u2026"), " "),  # "i cant... breathe": an ellipsis is a pause, not the end of a sentence
 )
+_PRE_CHARS = re.compile(r"[/&+'`\u2018\u2019\u00b4\u2026]|\.\.")
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,()]")
 _BREAKS = {"(": ",", ")": ","}
 _RUNS = re.compile(r"([a-z])\1{2,}")
@@ -78,13 +79,15 @@ class Text:
 def normalise(raw: str) -> Text:
     """Clean, tokenise and correct one message."""
     raw = raw[:MAX_CHARS]
-    for pattern, repl in _CAPS:
-        raw = pattern.sub(repl, raw)
+    if "SOB" in raw or "SI" in raw:
+        for pattern, repl in _CAPS:
+            raw = pattern.sub(repl, raw)
     if "\n" in raw or "\r" in raw:  # a line break ends a sentence in an SMS; clean() would fold it to a space
         raw = re.sub(r"[\r\n]+", " . ", raw)
     text = clean(raw)
-    for pattern, repl in _PRE:
-        text = pattern.sub(repl, text)
+    if _PRE_CHARS.search(text):
+        for pattern, repl in _PRE:
+            text = pattern.sub(repl, text)
     tokens: list[str] = []
     for tok in _TOKEN.findall(text):
         tok = _BREAKS.get(tok, tok)

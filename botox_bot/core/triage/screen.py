@@ -66,14 +66,17 @@ def screen(
     norm = normalise(text or "")
     findings = concepts.find(norm)
     crises = crisis.find(norm)
-    if not findings and not crises and not before.signs and not before.pending and not before.asked:
-        if not _INJECTION_HINT.search(norm.text):  # the common case: an FAQ question, nothing to look at
-            aud = before.audience[0] if before.audience else "self"
-            kept = mem.keep(before, now, injection=False, pending=[], signs=[], asked=[], audience=None, consumed=False)
-            return Triage("none", None, (), aud, "nothing"), kept  # type: ignore[arg-type]
-
     scene = context.Scene(norm)
-    injection_here = scene.anywhere("injection")
+    injection_here = bool(_INJECTION_HINT.search(norm.text)) and scene.anywhere("injection")
+    if not findings and not crises and not before.signs and not before.pending and not before.asked:
+        # the common case, an FAQ question: nothing to triage, only an injection mention to remember
+        aud_here = context.audience(scene) if injection_here else None
+        aud = aud_here or (before.audience[0] if before.audience else "self")
+        kept = mem.keep(
+            before, now, injection=injection_here, pending=[], signs=[], asked=[], audience=aud_here, consumed=False
+        )
+        return Triage("none", None, (), aud, "nothing"), kept  # type: ignore[arg-type]
+
     read = _read(scene, findings, before, injection_here)
     here = [f.concept for f in read.current]
     recalled = [*[f.concept for f in read.promoted], *read.from_memory]
@@ -81,7 +84,8 @@ def screen(
     child = context.is_child(scene)
     result = combine([*here, *recalled, *remembered], child=child)
     alone = combine(here, child=child)
-    aud = context.audience(scene) or (before.audience[0] if before.audience else "self")
+    aud_here = context.audience(scene)
+    aud = aud_here or (before.audience[0] if before.audience else "self")
     crisis_now, crisis_general, danger = _crisis(scene, crises, injection_here)
 
     kept = mem.keep(
@@ -95,7 +99,7 @@ def screen(
         ],
         signs=[(c, LEVELS.get(c, "")) for c in [*here, *recalled]],
         asked=[(f.concept, LEVELS[f.concept]) for f in read.preface if f.concept in LEVELS],
-        audience=context.audience(scene),
+        audience=aud_here,
         consumed=read.consumed,
     )
 
