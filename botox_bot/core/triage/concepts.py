@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from botox_bot.core.triage import lexicon_en, lexicon_es
+from botox_bot.core.triage import lexicon_en, lexicon_es, prefilter
 from botox_bot.core.triage.normalise import Text
 from botox_bot.core.triage.outcome import CALL_NOW, URGENT, higher
 
@@ -63,17 +63,19 @@ def expand(pattern: str) -> str:
 
 def compile_words(pattern: str) -> re.Pattern[str]:
     """A rule that only matches whole tokens."""
-    return re.compile(rf"(?<![a-z0-9])(?:{expand(pattern)})(?![a-z0-9])")
+    return re.compile(_words_source(pattern))
 
 
-def _compile_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    by_concept: dict[str, list[str]] = {}
-    for concept, rule in [*lexicon_en.RULES, *lexicon_es.RULES]:
-        by_concept.setdefault(concept, []).append(f"(?:{rule})")
-    return tuple((concept, compile_words("|".join(rules))) for concept, rules in by_concept.items())
+def _words_source(pattern: str) -> str:
+    return rf"(?<![a-z0-9])(?:{expand(pattern)})(?![a-z0-9])"
 
 
-RULES = _compile_rules()
+# One compiled regex per lexicon rule, keyed "concept#n": the prefilter skips every rule that cannot match.
+RULE_SOURCES = [
+    (f"{concept}#{n}", _words_source(rule)) for n, (concept, rule) in enumerate([*lexicon_en.RULES, *lexicon_es.RULES])
+]
+RULES = tuple((key, key.split("#")[0], re.compile(source)) for key, source in RULE_SOURCES)
+PREFILTER = prefilter.Prefilter(prefilter.load("rules", RULE_SOURCES))
 IDIOMS = compile_words("|".join(f"(?:{p})" for p in [*lexicon_en.IDIOMS, *lexicon_es.IDIOMS]))
 OK_STATUS = compile_words(f"(?:{lexicon_en.MARKERS['ok_status']})|(?:{lexicon_es.MARKERS['ok_status']})")
 # Swelling at the injection site is routine, but lips, tongue, throat and mouth are never "local".
@@ -96,18 +98,21 @@ def find(text: Text) -> list[Finding]:
     s = text.text
     if not s:
         return []
+    active = PREFILTER.active(text.tokens)
+    matches = [(concept, m) for key, concept, pattern in RULES if key in active for m in pattern.finditer(s)]
+    if not matches:
+        return []
     masks = [(m.start(), m.end()) for m in IDIOMS.finditer(s)]
     oks = [(m.start(), m.end()) for m in OK_STATUS.finditer(s)]
     found: list[Finding] = []
-    for concept, pattern in RULES:
-        for m in pattern.finditer(s):
-            a, b = m.start(), m.end()
-            if any(a < y and x < b for x, y in oks):
+    for concept, m in matches:
+        a, b = m.start(), m.end()
+        if any(a < y and x < b for x, y in oks):
+            continue
+        if any(a < y and x < b for x, y in masks):
+            if concept != "swelling" or not _NEVER_LOCAL.search(m.group(0)):
                 continue
-            if any(a < y and x < b for x, y in masks):
-                if concept != "swelling" or not _NEVER_LOCAL.search(m.group(0)):
-                    continue
-            found.append(Finding(concept, text.token_at(a), text.token_at(b - 1) + 1))
+        found.append(Finding(concept, text.token_at(a), text.token_at(b - 1) + 1))
     found.sort(key=lambda f: (f.start, f.concept))
     return found
 
@@ -126,7 +131,7 @@ def combine(concepts: list[str], child: bool = False) -> Combined:
     for c in concepts:
         level = higher(level, LEVELS.get(c))
     extra: list[str] = []
-    weak = have & {"weakness", "whole_body", "arm"}
+    weak = have & {"weakness", "whole_body", "arm", "neck"}
     if (have & {"hives", "itch"}) and (have & {"dizzy", "faint", "breathing", "swelling", "heart"}):
         extra.append("anaphylaxis")  # hives or itch with faintness, dizziness or wheeze
     if (have & {"face_droop", "smile"}) and (have & {"arm", "speech"}):

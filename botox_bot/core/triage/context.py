@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from botox_bot.core.triage import lexicon_en, lexicon_es
+from botox_bot.core.triage import lexicon_en, lexicon_es, prefilter
 from botox_bot.core.triage.concepts import Finding, compile_words
 from botox_bot.core.triage.normalise import Text
 
@@ -97,7 +97,9 @@ PERSONAL = compile_words(
 POSSESSIVE = compile_words(
     r"(?:my|her|his|their|mi|su) (?:\w+ )?(?:eyes?|vision|sight|throat|tongue|lips?|face|speech|voice|breathing|"
     r"swallowing|arms?|legs?|neck|head|eyelids?|lids?|bladder|chest|body|mouth|garganta|lengua|labios|cara|voz|"
-    r"vista|ojos|brazos|piernas|cuello|cabeza|vejiga|pecho)|(?:me|le)"
+    r"vista|ojos|brazos|piernas|cuello|cabeza|vejiga|pecho)|(?:me|le)|"
+    # Spanish subjunctive after "es normal que ...": about the sender ("es normal que no pueda tragar?")
+    r"no pueda|tenga|sienta|vea|este"
 )
 _CONTINUATION = frozenset("like such including or especially eg e.g for como o incluyendo tipo osea".split())
 _SHORT_SENTENCE = 6  # tokens: "hives, swelling?" after a general question continues it
@@ -142,6 +144,29 @@ _REVIVAL = compile_words(
 )
 
 
+_PATTERNS = {**_MARKERS, "nowish": NOWISH, "personal": PERSONAL, "possessive": POSSESSIVE}
+MARKER_SOURCES = [(name, pattern.pattern) for name, pattern in _PATTERNS.items()]
+PREFILTER = prefilter.Prefilter(prefilter.load("markers", MARKER_SOURCES))
+
+
+class _Spans(dict):
+    """Marker spans, each kind located on first use only (most messages need one or two kinds)."""
+
+    def __init__(self, scene: Scene) -> None:
+        super().__init__()
+        self.scene = scene
+
+    def __missing__(self, name: str) -> list[tuple[int, int]]:
+        found = self.scene._find(_PATTERNS[name]) if name in self.scene.active else []
+        if name in ("current", "nowish"):
+            # "since my stroke" is a long-standing condition, not a time anchor of a new symptom; "fine now" is a
+            # resolution, not a now
+            masks = self["chronic"] + self["resolution"]
+            found = [s for s in found if not any(s[0] < b and a < s[1] for a, b in masks)]
+        self[name] = found
+        return found
+
+
 @dataclass
 class Scene:
     """One message, cut into sentences and clauses, with every context marker located once."""
@@ -176,18 +201,13 @@ class Scene:
         spans.append((a, b))
 
     @cached_property
-    def spans(self) -> dict[str, list[tuple[int, int]]]:
-        found = {name: self._find(p) for name, p in _MARKERS.items()}
-        found["nowish"] = self._find(NOWISH)
-        found["personal"] = self._find(PERSONAL)
-        found["possessive"] = self._find(POSSESSIVE)
-        # "since my stroke" is a long-standing condition, not a time anchor of a new symptom; "fine now" is a
-        # resolution, not a now
-        chronic = found["chronic"]
-        masks = chronic + found["resolution"]
-        for name in ("current", "nowish"):
-            found[name] = [s for s in found[name] if not any(s[0] < b and a < s[1] for a, b in masks)]
-        return found
+    def spans(self) -> _Spans:
+        return _Spans(self)
+
+    @cached_property
+    def active(self) -> set[str]:
+        """Marker kinds whose words occur in this message (the others cannot match: see prefilter.py)."""
+        return PREFILTER.active(self.text.tokens)
 
     def _find(self, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
         t = self.text

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from botox_bot.core.triage import prefilter
 from botox_bot.core.triage.concepts import Finding, compile_words
+from botox_bot.core.triage.normalise import Text
 
 _SELF = r"(?:myself|herself|himself|themselves|themself|yourself)"
 
@@ -85,19 +87,27 @@ IDIOMS = compile_words(
 )
 
 
+SOURCES = [("crisis", CRISIS.pattern), ("danger", DANGER.pattern), ("idioms", IDIOMS.pattern)]
+PREFILTER = prefilter.Prefilter(prefilter.load("crisis", SOURCES))
+_NOT_ALONE = frozenset({"tonight", "right now", "ahora mismo", "esta noche"})
+
+
 @dataclass(frozen=True)
 class CrisisFinding:
     finding: Finding
     danger: bool
 
 
-def find(text) -> list[CrisisFinding]:  # text: normalise.Text
+def find(text: Text) -> list[CrisisFinding]:
     """Crisis mentions (without their context yet). ``danger``: immediate danger said in the same message."""
+    active = PREFILTER.active(text.tokens)
+    if "crisis" not in active and "danger" not in active:
+        return []
     s = text.text
+    matches = list(CRISIS.finditer(s)) if "crisis" in active else []
+    danger_spans = [(m.start(), m.end()) for m in DANGER.finditer(s)] if "danger" in active else []
+    idioms = [(m.start(), m.end()) for m in IDIOMS.finditer(s)] if matches and "idioms" in active else []
     out: list[CrisisFinding] = []
-    matches = list(CRISIS.finditer(s))
-    danger_spans = [(m.start(), m.end()) for m in DANGER.finditer(s)] if matches or "overdos" in s else []
-    idioms = [(m.start(), m.end()) for m in IDIOMS.finditer(s)] if matches else []
     for m in matches:
         if any(m.start() < y and x < m.end() for x, y in idioms):
             continue
@@ -106,9 +116,7 @@ def find(text) -> list[CrisisFinding]:  # text: normalise.Text
     if not out:
         # pills already taken or a weapon at hand is danger even when no crisis word is used
         for x, y in danger_spans:
-            word = s[x:y]
-            if word not in ("tonight", "right now", "ahora mismo", "esta noche"):
-                f = Finding("crisis", text.token_at(x), text.token_at(y - 1) + 1)
-                out.append(CrisisFinding(f, True))
+            if s[x:y] not in _NOT_ALONE:
+                out.append(CrisisFinding(Finding("crisis", text.token_at(x), text.token_at(y - 1) + 1), True))
                 break
     return out

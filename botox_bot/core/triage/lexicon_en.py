@@ -319,6 +319,7 @@ RULES: list[tuple[str, str]] = [
         r"voice (?:is )?(?:gone|going|went)|"
         r"(?:cant|hard to|struggling to|can barely|cannot|can not) understand (?:her|him|them|what (?:she|he|they) "
         r"(?:is |are |s )?saying)|(?:people|nobody|no one|they) (?:cant|can not|cannot|couldnt) understand me|"
+        r"(?:nobody|no one|noone) (?:can|could) understand (?:me|her|him|them|what)|"
         r"tongue <g2>(?:feels? )?(?:thick|heavy|wont move|not working|clumsy)|"
         r"(?:talking|speaking|talk|speak|talks|speaks) (?:funny|weird|strange|slow|slowly|differently|odd|wrong|"
         r"gibberish|nonsense|slurred)",
@@ -465,7 +466,9 @@ RULES: list[tuple[str, str]] = [
     ),
     (
         "progressing",
-        r"getting worse|worse and worse|worsening|progress\w*|every hour|by the hour|spreading|moving up|moving down",
+        r"getting worse|worse and worse|worsening|progress\w*|every hour|by the hour|spreading|moving up|moving down|"
+        r"now (?:its |it s |it is )?(?:in |into |spreading to |moving to |going to )?(?:my |her |his |both )?"
+        r"(?:arms?|legs?|body|hands?|whole body)",
     ),
     # arm or one-sided weakness, kept separately for FAST (with a face droop or slurred speech)
     (
@@ -808,7 +811,8 @@ MARKERS: dict[str, str] = {
         r"neurotoxin|treatment)|(?:after|since|post|following) (?:my|her|his|the|todays|yesterdays|this|that|our) "
         r"(?:\w+ )?(?:botox|tox|injection|injections|shots?|treatment|procedure|appointment|dysport|xeomin|lip flip)|"
         r"post (?:botox|tox|injection)|status post|injected (?:me|her|him|yesterday|today|on|last|this|my)|"
-        r"(?:botox|tox|injections?|shots?) (?:on|this|last|yesterday|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+        r"(?:botox|tox|injections?|shots?) (?:on (?:\w+day|the \d+\w*)|(?:this|last) (?:week|month|night|morning|"
+        r"\w+day)|yesterday|today|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
         r"\d+ (?:days?|weeks?|hours?) ago)"
     ),
     # a short reply that confirms an earlier ambiguous mention is happening now

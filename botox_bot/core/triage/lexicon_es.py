@@ -37,6 +37,7 @@ trago traga tragos ronca ronco veo vea vela velo habla hablo boca bota botas car
 FAMILIES: dict[str, str] = {
     "cant": (
         r"no puedo|no puede|no pueden|no podia|no pude|no podemos|no logro|no logra|casi no puedo|casi no puede|"
+        r"no (?:pueda|puedas|pudiera|pudo)|"
         r"apenas puedo|apenas puede|(?:me|le|te|nos) (?:cuesta|cueste|costo|costaba|cuestan)|cuesta trabajo|"
         r"dificultad (?:para|al)|"
         r"problemas? (?:para|al)|trabajo para|batallo para|batalla para|no (?:me|le) deja"
@@ -131,7 +132,8 @@ RULES: list[tuple[str, str]] = [
     # vision
     (
         "vision",
-        r"(?:veo|ve|ver|viendo|veia|vio|mira|miro|ven|se ven|se me ven|se le ven) <g2>(?:dobles?|borros[oa]s?|"
+        r"(?:veo|ve|ver|viendo|veia|vio|mira|miro|ven|se ven|se me ven|se le ven) <g2>(?:dobles?|double|blurry|"
+        r"borros[oa]s?|"
         r"nublad[oa]s?|dos veces|manchas|empanad[oa]s?)|veo mal|diplopi\w*|"
         r"(?:neblina|niebla|nube|tela) <g3>(?:en|sobre|delante de) (?:los|mis|sus) ojos|"
         r"(?:vision|vista) <g2>(?:doble|borros[oa]|nublad[oa]|rara|mal|empanad[oa])|(?:se me|se le) nubla la vista|"

@@ -55,6 +55,7 @@ _PRE = (
     (re.compile(r"[\u2019\u2018'`´]"), ""),
     (re.compile(r"\.{2,}|\u2026"), " "),  # "i cant... breathe": an ellipsis is a pause, not the end of a sentence
 )
+_PRE_CHARS = re.compile(r"[/&+'`\u2018\u2019\u00b4\u2026]|\.\.")
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:,()]")
 _BREAKS = {"(": ",", ")": ","}
 _RUNS = re.compile(r"([a-z])\1{2,}")
@@ -78,13 +79,15 @@ class Text:
 def normalise(raw: str) -> Text:
     """Clean, tokenise and correct one message."""
     raw = raw[:MAX_CHARS]
-    for pattern, repl in _CAPS:
-        raw = pattern.sub(repl, raw)
+    if "SOB" in raw or "SI" in raw:
+        for pattern, repl in _CAPS:
+            raw = pattern.sub(repl, raw)
     if "\n" in raw or "\r" in raw:  # a line break ends a sentence in an SMS; clean() would fold it to a space
         raw = re.sub(r"[\r\n]+", " . ", raw)
     text = clean(raw)
-    for pattern, repl in _PRE:
-        text = pattern.sub(repl, text)
+    if _PRE_CHARS.search(text):
+        for pattern, repl in _PRE:
+            text = pattern.sub(repl, text)
     tokens: list[str] = []
     for tok in _TOKEN.findall(text):
         tok = _BREAKS.get(tok, tok)
@@ -136,10 +139,10 @@ def correct(token: str) -> str:
     if not _VOWELS.search(token):  # vowel-less text-speak: "brth", "cnt", "dbl", "swllw"
         return _SKELETONS.get(token, token)
     candidate = _nearest(token)
-    split = _split(token) if len(token) >= 6 else token  # "nopuedo", "cantbreathe": two words run together
+    split = _split(token) if candidate is None and len(token) >= 6 else token  # "nopuedo", "cantbreathe"
     if (candidate is None and split == token) or is_word(token):
         return token  # the dictionary guard: a real word is never rewritten
-    return split if split != token else candidate or token
+    return candidate or split
 
 
 def _nearest(token: str) -> str | None:
@@ -157,12 +160,23 @@ def _nearest(token: str) -> str | None:
     if not hits:
         return None
     best = min(hit[1] for hit in hits)
-    tied = [hit[0] for hit in hits if hit[1] == best]
+    tied = sorted((hit[0] for hit in hits if hit[1] == best), key=lambda w: -_common_ends(token, w))
     if len(tied) > 1 and len({w[:4] for w in tied}) > 1:  # two different symptom words equally close: leave it
         return None
     if tied[0][0] != token[0] and best > 1:  # a two-edit change that also changes the first letter is a guess
         return None
     return tied[0]
+
+
+def _common_ends(a: str, b: str) -> int:
+    """Shared first and last letters: breaks ties towards the word the typist started and finished ("tragr")."""
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    m = 0
+    while m < min(len(a), len(b)) - n and a[-1 - m] == b[-1 - m]:
+        m += 1
+    return n + m
 
 
 def _split(token: str) -> str:

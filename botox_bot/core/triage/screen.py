@@ -50,6 +50,7 @@ class _Read:
     """What one message says, once context and memory are applied."""
 
     current: list[Finding]
+    promoted: list[Finding]  # ambiguous mentions that memory turned into reports
     preface: list[Finding]
     labelled: list[tuple[Finding, str]]
     from_memory: list[str]
@@ -65,21 +66,26 @@ def screen(
     norm = normalise(text or "")
     findings = concepts.find(norm)
     crises = crisis.find(norm)
-    if not findings and not crises and not before.signs and not before.pending and not before.asked:
-        if not _INJECTION_HINT.search(norm.text):  # the common case: an FAQ question, nothing to look at
-            aud = before.audience[0] if before.audience else "self"
-            kept = mem.keep(before, now, injection=False, pending=[], signs=[], asked=[], audience=None, consumed=False)
-            return Triage("none", None, (), aud, "nothing"), kept  # type: ignore[arg-type]
-
     scene = context.Scene(norm)
-    injection_here = scene.anywhere("injection")
+    injection_here = bool(_INJECTION_HINT.search(norm.text)) and scene.anywhere("injection")
+    if not findings and not crises and not before.signs and not before.pending and not before.asked:
+        # the common case, an FAQ question: nothing to triage, only an injection mention to remember
+        aud_here = context.audience(scene) if injection_here else None
+        aud = aud_here or (before.audience[0] if before.audience else "self")
+        kept = mem.keep(
+            before, now, injection=injection_here, pending=[], signs=[], asked=[], audience=aud_here, consumed=False
+        )
+        return Triage("none", None, (), aud, "nothing"), kept  # type: ignore[arg-type]
+
     read = _read(scene, findings, before, injection_here)
     here = [f.concept for f in read.current]
-    remembered = [c for c, _, _ in before.signs] if (here or read.from_memory) else []
+    recalled = [*[f.concept for f in read.promoted], *read.from_memory]
+    remembered = [c for c, _, _ in before.signs] if (here or recalled) else []
     child = context.is_child(scene)
-    result = combine([*here, *read.from_memory, *remembered], child=child)
+    result = combine([*here, *recalled, *remembered], child=child)
     alone = combine(here, child=child)
-    aud = context.audience(scene) or (before.audience[0] if before.audience else "self")
+    aud_here = context.audience(scene)
+    aud = aud_here or (before.audience[0] if before.audience else "self")
     crisis_now, crisis_general, danger = _crisis(scene, crises, injection_here)
 
     kept = mem.keep(
@@ -91,9 +97,9 @@ def screen(
             for f in read.preface
             if _label(read, f) == context.AMBIGUOUS and f.concept in LEVELS and not read.from_memory
         ],
-        signs=[(c, LEVELS.get(c, "")) for c in [*here, *read.from_memory]],
+        signs=[(c, LEVELS.get(c, "")) for c in [*here, *recalled]],
         asked=[(f.concept, LEVELS[f.concept]) for f in read.preface if f.concept in LEVELS],
-        audience=context.audience(scene),
+        audience=aud_here,
         consumed=read.consumed,
     )
 
@@ -106,7 +112,7 @@ def screen(
         reason = _alarm_reason(read, alone.level == result.level)
         return Triage(result.level, result.level, result.concepts, aud, reason), kept  # type: ignore[arg-type]
 
-    if not here and not read.preface and before.signs and not scene.anywhere("resolution"):
+    if not here and not recalled and not read.preface and before.signs and not scene.anywhere("resolution"):
         prior = combine([c for c, _, _ in before.signs], child=child)
         if prior.level is not None and scene.anywhere("follow_up"):
             return Triage(prior.level, prior.level, prior.concepts, aud, "memory"), kept  # type: ignore[arg-type]
@@ -141,15 +147,15 @@ def _read(scene: context.Scene, findings: list[Finding], before: mem.Recall, inj
     ]
     from_memory: list[str] = []
     ambiguous = [f for f, label in labelled if label == context.AMBIGUOUS]
+    promoted: list[Finding] = []
     if ambiguous and before.injection is not None:  # "had botox tuesday" ... "is it normal to see double?"
-        current += ambiguous
+        promoted = ambiguous
         preface = [f for f in preface if f not in ambiguous]
-        from_memory += [f.concept for f in ambiguous]
     consumed = False
     if before.pending and _confirms(scene, injection_here):  # "is it normal to see double?" ... "yes, right now"
         from_memory += [c for c, _, _ in before.pending]
         consumed = True
-    return _Read(current, preface, labelled, from_memory, consumed)
+    return _Read(current, promoted, preface, labelled, from_memory, consumed)
 
 
 def _label(read: _Read, f: Finding) -> str:
