@@ -32,6 +32,7 @@ def settings(model_cache) -> Settings:
         clinic_phone="555-0100",
         booking_link="https://riverside.example/book",
         emergency_number="911",
+        crisis_line="988",
     )
 
 

@@ -1,149 +1,219 @@
-"""The engine end to end: consult prompt everywhere, slots, choices, follow-ups, hostile input."""
+"""The engine end to end: the specific answer to the question asked, in the person's language, the consult
+prompt on every reply, emergencies and crises first, brands, several questions, follow-ups, hostile input."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
 from botox_bot import Message
-from botox_bot.core.content import CHANNELS
 from botox_bot.core.engine import Engine
-from botox_bot.settings import Settings
 
 CONSULT = "talk to your provider"
-INTENT_QUESTIONS = {
-    "how_it_works": "how does botox actually work on the muscles",
-    "duration": "how long does botox last",
-    "repeat_treatment": "how often can i get botox injections",
-    "medical_uses": "what medical conditions is botox approved for",
-    "safety": "what are the side effects of botox",
-    "emergency": "I cant breathe after my botox",
-    "out_of_scope": "how much does botox cost",
-    "greet": "hello",
+CHANNELS = ("cli", "rest", "web", "slack", "teams", "sms", "voice")
+
+# one question per topic, each with the specific answer it must get (questions of our own, not training data)
+QUESTIONS = {
+    "how_it_works": ("so how does the stuff actually relax a muscle", "how_it_works/mechanism"),
+    "duration": ("my frown lines tox, how many months will it hold up", "duration/how_long"),
+    "repeat_treatment": ("whats the shortest gap allowed between two cosmetic sessions", "repeat_treatment/interval"),
+    "medical_uses": ("could injections help my chronic migraines", "medical_uses/migraine"),
+    "safety": ("found out im pregnant 2 weeks after my forehead botox, is the baby ok", "safety/pregnancy"),
+    "visit": ("does the needle hurt much", "visit/pain"),
+    "aftercare": ("am i allowed a glass of wine tonight after my injections", "aftercare/alcohol"),
+    "costs": ("do you take my insurance for cosmetic tox", "costs/insurance"),
+}
+PLAIN = {
+    "out_of_scope": "what's the capital of peru",
+    "greet": "hello there",
     "thanks": "thank you so much",
     "handoff": "can I talk to a real person please",
 }
 
 
-async def ask(engine: Engine, text: str, sender: str = "s1", channel: str = "cli", payload=None):
-    return await engine.answer(Message(text=text, sender_id=sender, channel=channel, payload=payload))
+async def ask(engine: Engine, text: str, sender: str = "s1", channel: str = "cli", **fields):
+    return await engine.answer(Message(text=text, sender_id=sender, channel=channel, **fields))
 
 
-@pytest.mark.parametrize("intent", INTENT_QUESTIONS)
-async def test_each_intent_is_answered_with_its_template(fresh_engine, intent):
-    reply = await ask(fresh_engine, INTENT_QUESTIONS[intent])
-    assert reply.intent == intent, reply.ranking
-    assert reply.response == f"utter_{intent}"
+@pytest.mark.parametrize("topic", QUESTIONS)
+async def test_a_question_gets_the_specific_answer_it_asks_for(fresh_engine, topic):
+    text, key = QUESTIONS[topic]
+    reply = await ask(fresh_engine, text)
+    assert (reply.intent, reply.answer_key) == (topic, key), reply.ranking
+    assert reply.response == f"utter_{key}"
 
 
-@pytest.mark.parametrize("channel", sorted(CHANNELS))
-@pytest.mark.parametrize("intent", INTENT_QUESTIONS)
-async def test_every_reply_on_every_channel_ends_with_the_consult_prompt(fresh_engine, intent, channel):
-    reply = await ask(fresh_engine, INTENT_QUESTIONS[intent], channel=channel)
-    assert reply.text.endswith(reply.consult)
+@pytest.mark.parametrize("intent", PLAIN)
+async def test_plain_intents_are_answered(fresh_engine, intent):
+    reply = await ask(fresh_engine, PLAIN[intent])
+    assert reply.intent == intent
+    assert reply.fallback == (intent == "out_of_scope") and reply.handoff == (intent == "handoff")
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("text", [q for q, _ in QUESTIONS.values()] + list(PLAIN.values()))
+async def test_every_answer_on_every_channel_ends_with_the_consult_prompt(fresh_engine, text, channel):
+    reply = await ask(fresh_engine, text, channel=channel)
+    assert reply.text.endswith(reply.consult) and reply.answer and reply.answer in reply.text
     assert CONSULT in reply.consult.lower() or "provider" in reply.consult.lower()
-    assert reply.answer and reply.answer in reply.text
 
 
-async def test_clinic_details_fill_the_consult_prompt(fresh_engine):
-    reply = await ask(fresh_engine, "how long does botox last")
-    assert "555-0100" in reply.consult
-    assert "{" not in reply.text
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_an_emergency_answer_leads_with_the_action_and_ends_without_booking_or_disclaimer(fresh_engine, channel):
+    reply = await ask(fresh_engine, "i cant breathe since my botox this morning", channel=channel)
+    assert reply.intent == "emergency" and reply.emergency and reply.urgency == "call_now"
+    assert "911" in reply.answer.split("\n")[0]
+    assert reply.text.endswith(reply.consult) and "Riverside Skin" in reply.consult
+    assert "not medical advice" not in reply.text.lower() and "riverside.example/book" not in reply.text
+    if channel == "voice":
+        assert "hang up" in reply.answer.lower() and "press 1" not in reply.text.lower()
 
 
-async def test_unset_clinic_details_drop_their_lines(engine, tmp_path):
-    bare = Engine(engine.content, engine.classifier, Settings(cache_dir=None, seed=1).engine_config())
-    for text in ("how much does botox cost", "can I talk to a person", "I cant breathe after botox"):
-        reply = await ask(bare, text)
-        assert "{" not in reply.text and "555" not in reply.text
-        assert reply.text.endswith(reply.consult)
-    reply = await ask(bare, "I cant breathe after botox")
-    assert "911" in reply.text
+async def test_urgent_means_the_emergency_department_now(fresh_engine):
+    reply = await ask(fresh_engine, "i have double vision 2 weeks after botox")
+    assert reply.emergency and reply.urgency == "urgent"
+    assert "emergency room" in reply.answer.lower() and "urgent care" not in reply.answer.lower()
 
 
-async def test_sources_come_with_fact_replies(fresh_engine):
-    reply = await ask(fresh_engine, "how long does botox last")
-    assert reply.sources and all(s.startswith("http") for s in reply.sources)
+async def test_a_relative_and_staff_get_wording_for_them(fresh_engine):
+    relative = await ask(fresh_engine, "my mom got botox friday and now her speech is slurred", sender="r")
+    staff = await ask(
+        fresh_engine, "pt called, slurred speech 3d post tox", sender="st", channel="slack", audience="staff"
+    )
+    patient = await ask(fresh_engine, "my speech is slurred since my botox", sender="p")
+    assert relative.audience == "other" and staff.audience == "staff" and patient.audience == "self"
+    assert len({relative.answer, staff.answer, patient.answer}) == 3
+    assert "staff" in staff.answer.lower() or "patient" in staff.answer.lower()
 
 
-async def test_condition_named_in_the_question_shapes_the_answer(fresh_engine):
-    sweat = await ask(fresh_engine, "how long does botox last for underarm sweating?", sender="a")
-    lines = await ask(fresh_engine, "how long does botox last on my forehead lines?", sender="b")
-    assert sweat.slots.get("use") == "sweating" and "6 months" in sweat.answer
-    assert lines.slots.get("use") == "cosmetic" and sweat.answer != lines.answer
+async def test_a_crisis_gets_the_crisis_line_said_with_care_never_cant_help(fresh_engine):
+    reply = await ask(fresh_engine, "honestly i just want to die")
+    assert reply.intent == "crisis" and reply.urgency == "crisis" and not reply.emergency
+    assert "988" in reply.answer and "911" in reply.answer
+    assert "can't help" not in reply.text.lower() and reply.text.endswith(reply.consult)
+    idiom = await ask(fresh_engine, "this waiting is killing me lol, when will my botox kick in", sender="i")
+    assert idiom.intent != "crisis" and not idiom.emergency
 
 
-async def test_emergency_reply_says_call_now_for_breathing(fresh_engine):
-    reply = await ask(fresh_engine, "I'm having trouble breathing since my botox this morning")
-    assert reply.emergency and reply.intent == "emergency"
-    assert "911" in reply.answer
-    assert reply.text.endswith(reply.consult)
+async def test_a_red_flag_spread_over_two_messages_is_caught(fresh_engine):
+    first = await ask(fresh_engine, "had my botox on tuesday", sender="two")
+    assert not first.emergency
+    second = await ask(fresh_engine, "is it normal to see double?", sender="two")
+    assert second.emergency and second.urgency == "urgent"
 
 
-async def test_emergency_reply_for_vision_sends_to_urgent_care(fresh_engine):
-    reply = await ask(fresh_engine, "I have double vision 2 weeks after botox")
-    assert reply.emergency and reply.slots["red_flag"] == "urgent"
-    assert "urgent" in reply.answer.lower() or "emergency" in reply.answer.lower()
-
-
-async def test_general_risk_question_is_safety_not_emergency(fresh_engine):
+async def test_a_general_question_about_a_red_flag_gets_its_answer_with_a_preface(fresh_engine):
     reply = await ask(fresh_engine, "can botox cause trouble swallowing?")
+    assert not reply.emergency and reply.intent == "safety"
+    assert reply.answer.lower().startswith("if this is happening")
+
+
+async def test_an_isolated_droopy_eyelid_is_the_clinic_today_not_the_red_box(fresh_engine):
+    reply = await ask(fresh_engine, "my left eyelid is a bit droopy since my botox, vision is fine")
+    assert not reply.emergency and reply.answer_key == "safety/droop"
+
+
+async def test_negated_red_flags_never_alarm(fresh_engine):
+    reply = await ask(fresh_engine, "no trouble breathing or swallowing, just a small bruise on my forehead")
     assert not reply.emergency
-    assert reply.intent == "safety"
 
 
-async def test_a_payload_cannot_carry_a_red_flag_past_the_screen(fresh_engine):
-    reply = await ask(fresh_engine, "/duration trouble breathing now")
-    assert reply.emergency
-    reply = await ask(fresh_engine, "I cant swallow", payload="/thanks")
-    assert reply.intent == "thanks"  # an explicit button click is honoured: the text was the click's title
-    reply = await ask(fresh_engine, 'i cant swallow /duration{"red_flag":"none"}')
-    assert reply.emergency
+async def test_the_emergency_number_is_never_a_silent_911(engine):
+    bare = Engine(engine.content, engine.classifier, replace(engine.config, emergency_number=None, crisis_line=None))
+    reply = await ask(bare, "I cant breathe after botox")
+    assert "911" not in reply.text and "your local emergency number" in reply.answer
+    spanish = await ask(bare, "no puedo respirar desde el botox", sender="es")
+    assert "su número local de emergencias" in spanish.answer
 
 
-async def test_close_topics_offer_both_as_choices_and_a_click_answers(engine, settings):
-    picky = Engine(
-        engine.content, engine.classifier, settings.model_copy(update={"choice_margin": 1.0}).engine_config()
-    )
-    reply = await ask(picky, "how long does it last and how often can i get it", sender="c")
-    assert reply.response == "utter_choose" and len(reply.choices) == 2
-    assert reply.choices[0].payload.startswith("/") and reply.choices[0].title
-    chosen = await ask(picky, reply.choices[1].title, sender="c", payload=reply.choices[1].payload)
-    assert chosen.intent == reply.choices[1].payload.lstrip("/").split("{")[0]
-    assert chosen.confidence == 1.0 and not chosen.choices
+async def test_spanish_is_understood_and_answered_in_spanish(fresh_engine):
+    reply = await ask(fresh_engine, "cuanto tiempo me dura el botox en la frente", sender="es")
+    assert reply.language == "es" and reply.intent == "duration"
+    assert "meses" in reply.answer and "proveedor" in reply.consult.lower()
+    alarm = await ask(fresh_engine, "me cuesta tragar desde que me puse botox", sender="es2")
+    assert alarm.emergency and alarm.language == "es" and alarm.urgency == "call_now"
+    assert alarm.answer.startswith("Llame al 911")
 
 
-async def test_a_number_picks_an_offered_choice(engine, settings):
-    picky = Engine(
-        engine.content, engine.classifier, settings.model_copy(update={"choice_margin": 1.0}).engine_config()
-    )
-    reply = await ask(picky, "how long does it last and how often can i get it", sender="n")
-    first = reply.choices[0].payload.lstrip("/").split("{")[0]
-    assert (await ask(picky, "1", sender="n")).intent == first
+async def test_the_conversation_language_is_sticky_and_can_be_switched(fresh_engine):
+    await ask(fresh_engine, "hola, cuanto dura el botox?", sender="lang")
+    short = await ask(fresh_engine, "ok, y el dysport?", sender="lang")
+    assert short.language == "es"
+    switched = await ask(fresh_engine, "in English please, how long does it last?", sender="lang")
+    assert switched.language == "en"
+
+
+async def test_a_language_the_clinic_does_not_serve_gets_the_short_reply(engine):
+    english_only = Engine(engine.content, engine.classifier, replace(engine.config, languages=("en",)))
+    reply = await ask(english_only, "cuanto tiempo dura el botox en la frente", sender="x")
+    assert reply.fallback and reply.language == "es" and "inglés" in reply.answer
+    alarm = await ask(english_only, "no puedo respirar despues del botox", sender="y")
+    assert alarm.emergency  # the screen still runs: an emergency is never 'we only speak English'
+
+
+async def test_a_named_brand_gets_that_brands_facts_or_a_plain_note(fresh_engine):
+    daxxify = await ask(fresh_engine, "how long does daxxify last on frown lines", sender="b1")
+    assert "6 months" in daxxify.answer or "24 weeks" in daxxify.answer
+    dysport = await ask(fresh_engine, "is dysport approved for migraines", sender="b2")
+    assert "not" in dysport.answer.lower() and "migraine" in dysport.answer.lower()
+    other = await ask(fresh_engine, "can i get a facial after jeuveau", sender="b3")
+    assert other.slots.get("brand") == "jeuveau"
+
+
+async def test_two_questions_in_one_message_get_both_answers_in_order(fresh_engine):
+    reply = await ask(fresh_engine, "how long does botox last and can i drink alcohol after?", sender="m")
+    keys = reply.answer_key.split("+")
+    assert keys[0].startswith("duration/") and keys[1] == "aftercare/alcohol"
 
 
 async def test_follow_up_keeps_the_topic_and_takes_the_new_condition(fresh_engine):
-    first = await ask(fresh_engine, "what medical conditions can botox treat?", sender="f")
-    assert first.intent == "medical_uses"
+    first = await ask(fresh_engine, "how long does botox last?", sender="f")
+    assert first.intent == "duration"
     follow = await ask(fresh_engine, "and for migraines?", sender="f")
-    assert follow.intent == "medical_uses" and follow.slots["use"] == "migraine"
-    assert "migraine" in follow.answer.lower()
+    assert follow.intent == "duration" and follow.slots["use"] == "migraine"
 
 
-async def test_follow_up_context_is_per_sender_and_expires(engine, settings):
-    quick = Engine(
-        engine.content, engine.classifier, settings.model_copy(update={"context_ttl_seconds": 0}).engine_config()
-    )
-    await ask(quick, "what medical conditions can botox treat?", sender="g")
-    follow = await ask(quick, "and for migraines?", sender="g")
-    assert follow.intent != "medical_uses" or follow.confidence < 1.0
-    other = await ask(engine, "and for migraines?", sender="never-seen")
-    assert other.text.endswith(other.consult)
+async def test_a_back_reference_keeps_the_condition(fresh_engine):
+    await ask(fresh_engine, "can botox help with chronic migraines?", sender="g")
+    follow = await ask(fresh_engine, "how long does it last for that?", sender="g")
+    assert follow.intent == "duration" and follow.slots.get("use") == "migraine"
 
 
-async def test_low_confidence_is_out_of_scope_with_a_helpful_reply(fresh_engine):
-    reply = await ask(fresh_engine, "what's the capital of peru")
-    assert reply.intent == "out_of_scope"
-    assert "how long" in reply.answer.lower() or "side effects" in reply.answer.lower()
+async def test_follow_up_context_is_per_sender_and_expires(engine):
+    quick = Engine(engine.content, engine.classifier, replace(engine.config, context_ttl_seconds=0))
+    await ask(quick, "how long does botox last?", sender="h")
+    follow = await ask(quick, "and for migraines?", sender="h")
+    assert follow.intent != "duration" or follow.confidence < 1.0
+
+
+async def test_close_topics_offer_both_as_choices_and_a_click_answers(engine):
+    picky = Engine(engine.content, engine.classifier, replace(engine.config, choice_margin=1.0))
+    reply = await ask(picky, "how long does it last and how often can i get it", sender="c")
+    assert reply.response == "utter_choose" and len(reply.choices) == 2
+    chosen = await ask(picky, reply.choices[1].title, sender="c", payload=reply.choices[1].payload)
+    assert chosen.intent == reply.choices[1].payload.lstrip("/").split("{")[0] and chosen.confidence == 1.0
+    number = await ask(picky, "how long does it last and how often can i get it", sender="n")
+    assert (await ask(picky, "1", sender="n")).intent == number.choices[0].payload.lstrip("/").split("{")[0]
+
+
+async def test_a_payload_cannot_carry_a_red_flag_past_the_screen(fresh_engine):
+    assert (await ask(fresh_engine, "/duration trouble breathing now")).emergency
+    assert not (await ask(fresh_engine, "/emergency", sender="p2")).emergency
+    reply = await ask(fresh_engine, 'i cant swallow /duration{"urgency":"none"}', sender="p3")
+    assert reply.emergency
+
+
+async def test_a_clinic_answer_replaces_the_shipped_one(engine, tmp_path):
+    from botox_bot.core.clinic import load_clinic
+
+    path = tmp_path / "clinic.yml"
+    path.write_text('answers:\n  costs/price:\n    en: "Frown lines start at $250 at {clinic_name}."\n')
+    clinic = load_clinic(path, engine.content)
+    mine = Engine(engine.content, engine.classifier, engine.config, clinic=clinic)
+    reply = await ask(mine, "how much do you charge for frown line botox")
+    assert reply.answer_key == "costs/price" and "$250 at Riverside Skin" in reply.answer
+    assert reply.text.endswith(reply.consult)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +225,6 @@ async def test_low_confidence_is_out_of_scope_with_a_helpful_reply(fresh_engine)
         "a" * 10_000,
         "🙂🙂 botox? 💉",
         "ボトックスはどのくらい持続しますか",
-        "¿cuánto dura el bótox?",
         "\x00\x07\x1b[31mhi",
         "\ud800",
         "/",
@@ -174,20 +243,24 @@ async def test_hostile_input_gets_a_sensible_reply(fresh_engine, text):
 
 
 async def test_cached_understanding_is_not_changed_by_one_conversation(fresh_engine):
-    """The same text is understood once; a follow-up's adjustment for one sender must not reach another."""
     bare = fresh_engine.understand("and for migraines?")
     await ask(fresh_engine, "how long does botox last?", sender="ctx")
     adjusted = await ask(fresh_engine, "and for migraines?", sender="ctx")
-    alone = await ask(fresh_engine, "and for migraines?", sender="no-ctx")
-    assert adjusted.intent == "duration" != bare.intent  # the follow-up kept the conversation's topic
-    assert alone.intent == bare.intent and alone.confidence == round(bare.confidence, 4)
+    assert adjusted.intent == "duration" != bare.intent
     assert fresh_engine.understand("and for migraines?") == bare
 
 
 def test_the_understanding_cache_is_bounded_and_holds_no_text(fresh_engine):
-    from botox_bot.core import engine as engine_module
+    from botox_bot.core import understanding
 
-    for i in range(engine_module._UNDERSTOOD_CACHE + 50):
+    cache = fresh_engine.understander._cache
+    for i in range(understanding._CACHE + 50):
         fresh_engine.understand(f"question number {i}")
-    assert len(fresh_engine._understood) == engine_module._UNDERSTOOD_CACHE
-    assert all(isinstance(key, bytes) and len(key) == 16 for key in fresh_engine._understood)
+    assert len(cache) == understanding._CACHE
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in cache)
+
+
+async def test_nothing_at_rest_holds_the_message_text(fresh_engine):
+    await ask(fresh_engine, "my lips feel weird after my lip flip", sender="rest")
+    stored = await fresh_engine.store.get_context("cli:rest")
+    assert "lip flip" not in repr(stored) and "weird" not in repr(stored)
