@@ -368,14 +368,17 @@ def _check_yaml_mapping(path: Path) -> None:
 
 def load_settings(settings_file: str | None = None, **overrides: Any) -> Settings:
     """Build the settings, turning pydantic's errors into one message a person can act on."""
-    settings_cls = Settings
+    settings_cls: type[Settings] = Settings
     settings_file = settings_file or os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE")
     if settings_file:
         if not Path(settings_file).is_file():
             raise SettingsError(f"settings file {settings_file}: not found")
         _check_yaml_mapping(Path(settings_file))
-        config = SettingsConfigDict({**Settings.model_config, "yaml_file": settings_file})
-        settings_cls = type("FileSettings", (Settings,), {"model_config": config})
+
+        class FileSettings(Settings):
+            model_config = SettingsConfigDict({**Settings.model_config, "yaml_file": settings_file})
+
+        settings_cls = FileSettings
     try:
         return settings_cls(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

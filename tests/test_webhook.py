@@ -264,6 +264,7 @@ async def test_rate_limit_zero_turns_it_off(serve):
     assert statuses == {200}
 
 
+@pytest.mark.slow  # openssl and curl, in a shell
 async def test_the_readme_shell_signing_recipe_works(serve):
     """The README's openssl + curl lines, run as written, against the live server."""
     import re
