@@ -169,7 +169,8 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=0, le=65535, description="Port the server listens on (0: any free port).")
     rate_limit: int = Field(20, ge=0, description="Messages a minute per sender on patient channels; 0: no limit.")
     webhook_secret: OptionalSecret = Field(
-        None, description="Shared secret: when set, REST webhook requests must be signed (HMAC-SHA256)."
+        None,
+        description="Shared secret: webhook requests must be signed (HMAC-SHA256), web chat ones carry a web token.",
     )
     signature_max_age_seconds: int = Field(
         300, ge=1, description="Replay window: a signed request older (or newer) than this is refused."
