@@ -59,7 +59,7 @@ def _utf8_streams() -> None:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--content", metavar="DIR", help="content folder with intents/ and responses/")
-    common.add_argument("--settings", metavar="FILE", help="YAML settings file (see README)")
+    common.add_argument("--settings", metavar="FILE", help="YAML settings file (see docs/settings.md)")
     parser = argparse.ArgumentParser(prog="botox-bot", description="Answers questions about Botox for clinics.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

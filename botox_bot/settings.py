@@ -191,7 +191,8 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=0, le=65535, description="Port the server listens on (0: any free port).")
     rate_limit: int = Field(20, ge=0, description="Messages a minute per sender on patient channels; 0: no limit.")
     webhook_secret: OptionalSecret = Field(
-        None, description="Shared secret: when set, REST webhook requests must be signed (HMAC-SHA256)."
+        None,
+        description="Shared secret: webhook requests must be signed (HMAC-SHA256), web chat ones carry a web token.",
     )
     signature_max_age_seconds: int = Field(
         300, ge=1, description="Replay window: a signed request older (or newer) than this is refused."
@@ -416,14 +417,17 @@ def _check_yaml_mapping(path: Path) -> None:
 
 def load_settings(settings_file: str | None = None, **overrides: Any) -> Settings:
     """Build the settings, turning pydantic's errors into one message a person can act on."""
-    settings_cls = Settings
+    settings_cls: type[Settings] = Settings
     settings_file = settings_file or os.environ.get(f"{ENV_PREFIX}SETTINGS_FILE")
     if settings_file:
         if not Path(settings_file).is_file():
             raise SettingsError(f"settings file {settings_file}: not found")
         _check_yaml_mapping(Path(settings_file))
-        config = SettingsConfigDict({**Settings.model_config, "yaml_file": settings_file})
-        settings_cls = type("FileSettings", (Settings,), {"model_config": config})
+
+        class FileSettings(Settings):
+            model_config = SettingsConfigDict({**Settings.model_config, "yaml_file": settings_file})
+
+        settings_cls = FileSettings
     try:
         return settings_cls(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

@@ -18,6 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 CONSULT = "Please talk to your provider"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs the real command in a subprocess (``run_cli``) is slow: `-m "not slow"` leaves it out."""
+    for item in items:
+        if "run_cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("model-cache")

@@ -61,7 +61,7 @@ from botox_bot.server import signing
 from tests.conftest import CONSULT
 
 # The SDK's adapter reads request["claims_identity"] (a string key); aiohttp warns about string keys.
-pytestmark = pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")]
 
 # Hypothesis keeps its files (failing examples, replayed first on the next run; caches) outside the repository,
 # whose .gitignore has no .hypothesis/.

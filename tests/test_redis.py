@@ -17,6 +17,8 @@ from botox_bot.store.redis import RedisStore
 from tests.redis_server import RedisServer
 from tests.slack_mock import BOT_USER_ID, SlackWebAPIMock, app_mention, event_callback, signed_headers
 
+pytestmark = pytest.mark.slow  # a real redis-server, started, stopped and restarted
+
 HOOK = "/webhooks/rest/webhook"
 SLACK_SECRET = "slack-signing-secret"
 

@@ -190,6 +190,7 @@ sys.exit(main(["serve", "--port", "0"]))
 """
 
 
+@pytest.mark.slow  # a real server process
 async def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(model_cache, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
     env.update(BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO))

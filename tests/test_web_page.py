@@ -50,6 +50,8 @@ except ImportError:
         raise
     pytest.skip("the playwright package is not installed", allow_module_level=True)
 
+pytestmark = pytest.mark.slow  # a real browser
+
 PHONE = {"width": 390, "height": 844}
 CONSULT = "Please talk to your provider"
 CHOICE_QUESTION = "does it help migraines and is it safe"  # medical uses and safety score close: the bot asks

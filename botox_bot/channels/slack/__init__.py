@@ -144,13 +144,13 @@ class SlackListeners:
         sender = self._sender(context, body["user"]["id"])
         message = Message(text=title, payload=action.get("value"), channel=NAME, sender_id=sender)
         reply = await self.runtime.answer(message, SlackChannel)
-        message = body.get("message")
-        if (body.get("container") or {}).get("is_ephemeral") or not message or not body.get("channel"):
+        clicked = body.get("message")  # the Slack message the button was on
+        if (body.get("container") or {}).get("is_ephemeral") or not clicked or not body.get("channel"):
             await respond(
                 text=reply.text, blocks=reply_blocks(reply), response_type="ephemeral", replace_original=False
             )
             return
-        thread = message.get("thread_ts") or (None if body["channel"]["id"].startswith("D") else message["ts"])
+        thread = clicked.get("thread_ts") or (None if body["channel"]["id"].startswith("D") else clicked["ts"])
         await client.chat_postMessage(
             channel=body["channel"]["id"],
             thread_ts=thread,
@@ -174,8 +174,10 @@ class SlackListeners:
     def _topic(self, text: str) -> str | None:
         """``/botox duration``, ``how-it-works`` or ``how long it lasts``: a topic named as the content names it."""
         content = self.runtime.content
+        if content is None:
+            return None
         wanted = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
-        for topic in content.topics if content else []:
+        for topic in content.topics:
             if wanted in (topic.replace("_", " "), content.title(topic).lower()):
                 return topic
         return None

@@ -100,7 +100,7 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
         else "_Message text withheld: health information is not copied here unless BOTOX_BOT_LOG_MESSAGE_TEXT is on._"
     )
     header = ":rotating_light: " + what if item.emergency else ":raising_hand: " + what
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
         _section(message, escaped=True),

@@ -99,10 +99,10 @@ class _Envelope(BaseModel):
         """Where replies go: an http(s) URL with a host name or address the client can connect to."""
         try:
             url = URL(value)
-            ok = url.scheme in ("http", "https") and bool(url.host) and url.port is not None
+            host = url.host if url.scheme in ("http", "https") and url.port is not None else None
         except ValueError:
-            ok = False
-        if not ok or not _HOST.match(url.host.strip("[]")):
+            host = None
+        if not host or not _HOST.match(host.strip("[]")):
             raise ValueError("must be the Bot Connector's URL, such as https://smba.trafficmanager.net/amer/")
         return value
 
@@ -227,9 +227,11 @@ class TeamsChannel(Channel):
             self.runtime.metrics.rejected.labels(NAME, "reply_not_delivered").inc()
             log.error("teams reply not delivered", extra={"error": type(exc).__name__})
             raise Problem(502, "reply_not_delivered", "the answer could not be sent to the Bot Connector") from None
-        if response is not None and response.status == 501 and activity.type == ActivityTypes.invoke:
+        if response is None:  # the SDK had nothing to say about it: received
+            return web.Response(status=202)
+        if response.status == 501 and activity.type == ActivityTypes.invoke:
             return web.Response(status=200)  # an invoke the bot has no use for: acknowledged, as other activities
-        if response is not None and response.status >= 400:  # the SDK's own refusal, in the bot's error shape
+        if response.status >= 400:  # the SDK's own refusal, in the bot's error shape
             code, message = _SDK_REFUSALS.get(response.status, ("refused", "the Agents SDK refused this activity"))
             raise Problem(response.status, code, message)
         return response

@@ -75,7 +75,7 @@ def manifest(
     if not app_id:
         raise SettingsError(
             f"teams-package: set {CLIENT_ID_SETTING} to the client id of the bot's Entra app "
-            "registration (see docs/teams.md)"
+            "registration (see docs/channels/teams.md)"
         )
     website = website_url or _origin(settings.booking_link) or _origin(settings.public_url or "")
     if not website:
