@@ -90,7 +90,8 @@ RULES: list[tuple[str, str]] = [
         r"se (?:me|le) va (?:la comida |el agua )?por (?:otro|el otro) (?:lado|camino)|"
         r"(?:nudo|bolita|bola) en la garganta|(?:tos|toso|tose|tosiendo) <g3>(?:tomar|toma|tomo|beber|bebe|bebo|comer|"
         r"come|como|tragar|traga)|(?:tomo|toma|bebo|bebe|como|come) <g2>(?:toso|tose|me ahogo|se ahoga)|"
-        r"me da tos (?:al|cuando)",
+        r"me da tos (?:al|cuando)|(?:agua|comida|liquidos?|leche|jugo) <g3>por la nariz|"
+        r"(?:sale|salio|se (?:me|le) (?:va|sale|salio)) <g3>por la nariz",
     ),
     # swelling of throat, tongue, lips, face
     (
@@ -110,7 +111,10 @@ RULES: list[tuple[str, str]] = [
     ),
     ("itch", r"comez\w*|picaz\w*|me pica|le pica"),
     ("dizzy", r"marea\w*|mareo|(?:me|le) da vueltas|todo (?:me |le )?da vueltas"),
-    ("heart", r"(?:corazon|pulso) <g2>(?:acelerado|rapido|muy rapido)|palpitaciones"),
+    (
+        "heart",
+        r"(?:corazon|pulso) <g2>(?:aceler\w*|rapid\w*)|(?:late|latiendo|palpita) <g3>(?:rapid\w*|fuerte)|palpitaciones",
+    ),
     (
         "faint",
         r"desmay\w*|(?:perdi|perdio) el conocimiento|inconsciente|no responde|no reacciona|no despierta|"
@@ -240,7 +244,9 @@ RULES: list[tuple[str, str]] = [
     (
         "redflag_topic",
         r"(?:que|cuales) (?:sintomas|senales|signos) <g5>(?:urgencias|emergencia|hospital|911|grave|preocupar)|"
-        r"signos de alarma|cuando (?:ir|hay que ir|debo ir) a urgencias",
+        r"signos de alarma|cuando (?:ir|hay que ir|debo ir) a urgencias|"
+        r"(?:sintomas|senales|signos|saber) (?:de )?(?:que|si) (?:el botox|la toxina|el producto|se) <g1>(?:se )?"
+        r"(?:extendio|rego|paso|movio|esparcio|corrio)",
     ),
     (
         "overdose",
