@@ -668,7 +668,7 @@ def test_default_now_is_the_clock():
     assert got.outcome == "none" and memory is not None and "injection" in memory
 
 
-# --- the prefilter is an optimisation only -----------------------------------------------------------------------------
+# --- the prefilter is an optimisation only ----------------------------------------------------------------------------
 
 
 def test_stored_prefilter_pieces_match_the_rules():

@@ -223,7 +223,8 @@ RULES: list[tuple[str, str]] = [
     ),
     (
         "breathing",
-        r"breath\w* <g4>(?:through a (?:straw|pillow|wet towel|cloth)|underwater)|(?:like|as if) <g3>(?:through a straw|"
+        r"breath\w* <g4>(?:through a (?:straw|pillow|wet towel|cloth)|underwater)|(?:like|"
+        r"as if) <g3>(?:through a straw|"
         r"underwater)|(?:stop|stopping|pause|pausing|have to|had to|need to|needs to|gasp\w*) <g4>(?:to |for )?"
         r"(?:get (?:some |enough )?air|catch (?:my |her |his |their )?breath|breathe)",
     ),
@@ -258,7 +259,8 @@ RULES: list[tuple[str, str]] = [
         "swallowing",
         r"(?:lump|ball|something|knot|food|pill) (?:stuck )?in (?:my|her|his|the|their) throat|"
         r"gag\w* (?:on|when|while|every time)|"
-        r"(?:food|liquids?|water|drinks?|milk|juice|it) <g2>(?:comes?|coming|came|goes|going|went) (?:back )?(?:out|up) "
+        r"(?:food|liquids?|water|drinks?|milk|juice|it) <g2>(?:comes?|coming|came|goes|going|went) (?:back )?(?:out|"
+        r"up) "
         r"(?:of |through )?(?:my |her |his )?nose|dysphagi\w*|aspirating|"
         r"(?:cant|cannot|can not|unable to) (?:eat|drink) (?:properly|right|normally|at all|anything)",
     ),
@@ -590,7 +592,8 @@ RULES: list[tuple[str, str]] = [
         r"(?:what|which) (?:\w+ )?(?:symptoms?|signs?|side effects?|reactions?) <g8>(?:er|e r|emergency|911|urgent|"
         r"serious|dangerous|hospital|worry|concern\w*)|(?:when|why) (?:should|do|would|to) (?:i|you|we|a patient|"
         r"patients|someone)? ?(?:go to|call|seek|get) (?:the )?(?:er|911|emergency|hospital|help|care)|red flags?|"
-        r"warning signs|emergency signs|(?:signs?|symptoms?|know|tell) (?:that|of|if|whether) (?:the )?(?:botox|toxin|tox|"
+        r"warning signs|emergency signs|(?:signs?|symptoms?|know|tell) (?:that|of|if|whether) (?:the )?(?:botox|toxin|"
+        r"tox|"
         r"it|product) (?:has )?(?:spread|spreading|moved|travel\w*)",
     ),
     # --- too much product, no symptoms (contact the clinic today)
@@ -618,7 +621,8 @@ IDIOMS = [
     r"(?:laugh\w*|lol|lmao) <g2>(?:peed|peeing|wet|pissed|pissing) (?:myself|my pants)|"
     r"weak (?:in the knees)|(?:killing|slaying) it|"
     # a voice explained by something else: "hoarse from singing at a concert", "lost my voice cheering"
-    r"(?:hoarse\w*|raspy|croaky|lost (?:my |her |his )?voice|voice (?:is )?(?:gone|shot)|no voice) <g6>(?:from|because of|"
+    r"(?:hoarse\w*|raspy|croaky|lost (?:my |her |his )?voice|voice (?:is )?(?:gone|shot)|no voice) <g6>(?:from|"
+    r"because of|"
     r"due to|after|with) (?:a |the |my |all the |so much |too much )?(?:\w+ )?(?:singing|yelling|screaming|cheering|"
     r"shouting|concert|game|karaoke|cold|flu|covid|laryngitis|allergies|party|talking)|"
     r"(?:singing|yelling|screaming|cheering|shouting|karaoke) <g4>(?:hoarse\w*|lost (?:my |her |his )?voice)|"
