@@ -154,7 +154,20 @@ MORE_ALARMS = [
     ("crisis", "my friend texted me she's going to overdose tonight"),
     ("crisis", "i just want to end it"),
 ]
+MORE_ALARMS += [
+    ("call_now", "respiro muy cortito desde la manana"),
+    ("call_now", "se me hincharon los labios bien feo"),
+    ("call_now", "tengo la lengua como dormida y muy grande"),
+    ("call_now", "mi hijo de 4 anos esta muy flojo y no sostiene la cabeza"),
+    ("urgent", "mi esposo dice que hablo como si estuviera borracha"),
+    ("urgent", "se me sale la pipi sin querer desde el botox"),
+    ("crisis", "ya no le encuentro sentido a la vida"),
+    ("crisis", "quisiera estar muerta"),
+]
 MORE_NEAR_MISSES = [
+    "mi perrito esta ronco jaja, pregunta: cuanto cuesta el botox?",
+    "no me falta el aire ni tengo problemas para tragar, solo un moreton",
+    "me quede sin palabras con los resultados",
     "my dog is wheezing, not me lol, unrelated question about pricing",
     "my voice is hoarse from singing at a concert last night, can i still get botox today?",
     "I'd love to breathe new life into my forehead lol",
@@ -613,6 +626,11 @@ def test_a_broken_memory_is_ignored():
     for bad in ({"pending": "x"}, {"t": "yesterday", "injection": "tuesday"}, {"signs": [[1, 2, 3]]}, []):
         got, _ = screen("is it normal to see double?", bad, now=T0)  # type: ignore[arg-type]
         assert got.outcome == "preface"
+
+
+def test_a_fragment_continues_the_previous_general_question():
+    _, second = conversation("what are the signs botox spread?", "like trouble breathing?")
+    assert second.outcome == "preface", second
 
 
 def test_audience_carries_over():

@@ -7,7 +7,7 @@ be stale.
 
 GROUPS: dict[str, dict] = {
     "rules": {
-        "fingerprint": "ee3ffd4c502665b08eabfeeb3ef2b4b144bfe6e99dbabaea17ea67c376f608c6",
+        "fingerprint": "71773116d1996da846dbde6c9e549549cab651f609ac21c371a8f84863b19663",
         "pieces": {
             "breathing#0": (
                 "agarrar",
@@ -847,6 +847,7 @@ GROUPS: dict[str, dict] = {
                 "apretad",
                 "cerr",
                 "garganta",
+                "gord",
                 "grande",
                 "hinch",
                 "inflad",
@@ -899,6 +900,7 @@ GROUPS: dict[str, dict] = {
             "speech#72": (
                 "afasi",
                 "arrastr",
+                "borrach",
                 "cambiada",
                 "diferente",
                 "disartri",
@@ -959,13 +961,19 @@ GROUPS: dict[str, dict] = {
                 "aguant",
                 "aguanta",
                 "aguantar",
+                "aguanto",
                 "cabeza",
                 "detener",
                 "detiene",
+                "levanta",
                 "levantar",
+                "levanto",
                 "mantener",
+                "mantengo",
+                "mantiene",
                 "odia",
                 "sostener",
+                "sostengo",
                 "sostiene",
                 "uede",
                 "uedo",
@@ -1118,11 +1126,13 @@ GROUPS: dict[str, dict] = {
                 "vaci",
             ),
             "feeding#88": (
+                "aguad",
                 "come",
                 "comer",
                 "debil",
                 "decaid",
                 "dormid",
+                "floj",
                 "llanto",
                 "mama",
                 "mamar",
@@ -2068,7 +2078,7 @@ GROUPS: dict[str, dict] = {
         },
     },
     "crisis": {
-        "fingerprint": "55251c1e16b5ed96444e5251e25a47597e87a41c2d863b8ddba71b0d6f5706e0",
+        "fingerprint": "2e34eb404d05d9a15e676120bd13712435f86dca77a1a9a4d1da9f15639b9583",
         "pieces": {
             "crisis": (
                 "acabe",
@@ -2116,6 +2126,7 @@ GROUPS: dict[str, dict] = {
                 "matarse",
                 "mejor",
                 "morir",
+                "muert",
                 "never",
                 "ojala",
                 "over",

@@ -261,6 +261,18 @@ def classify(scene: Scene, f: Finding, *, injection: bool = False) -> str:
     return REPORT
 
 
+def continues_earlier_question(scene: Scene) -> bool:
+    """A message that goes on with the previous message's general question: "like trouble breathing?"."""
+    toks = scene.text.tokens
+    if not toks or toks[0] not in _CONTINUATION:
+        return False
+    s0, s1 = scene.sentences[0]
+    words = [t for t in toks[s0:s1] if t not in PUNCT]
+    if len(words) > _SHORT_SENTENCE + 2 or any(t in _FIRST_PERSON for t in words):
+        return False
+    return not (scene.has("current", s0, s1) or scene.has("nowish", s0, s1))
+
+
 def _continues_question(scene: Scene, s0: int, s1: int) -> bool:
     """A short verbless sentence ("hives, swelling?") right after a general question belongs to that question."""
     toks = scene.text.tokens

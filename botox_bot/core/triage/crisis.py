@@ -54,6 +54,8 @@ CRISIS = compile_words(
     # Spanish
     r"(?:me |se )?quiero morir(?:me)?|(?:me quiero|quisiera|quiero|se quiere|se quiso|me quise) (?:matar(?:me|se)?|"
     r"morir(?:me|se)?|desaparecer|quitar(?:me|se)? la vida|dejar de vivir|no despertar)|mejor me muero|"
+    r"no (?:le |les )?(?:veo|encuentro|tiene|hay|tengo) (?:ningun |nada de )?sentido (?:a |en |de )?(?:la vida|vivir|"
+    r"seguir|nada|seguir viviendo)|(?:quisiera|quiero|me gustaria|ojala) (?:estar|estuviera) muert[oa]|"
     r"ojala (?:me muriera|no despertara|estuviera muert[oa])|(?:no tiene|no le veo|sin) sentido (?:vivir|la vida|"
     r"seguir)|"
     r"(?:me he estado|me estoy|me sigo|volvi a|sigo) (?:cortando|cortar|lastimando|lastimar|haciendo dano)|"

@@ -592,7 +592,8 @@ RULES: list[tuple[str, str]] = [
         r"(?:what|which) (?:\w+ )?(?:symptoms?|signs?|side effects?|reactions?) <g8>(?:er|e r|emergency|911|urgent|"
         r"serious|dangerous|hospital|worry|concern\w*)|(?:when|why) (?:should|do|would|to) (?:i|you|we|a patient|"
         r"patients|someone)? ?(?:go to|call|seek|get) (?:the )?(?:er|911|emergency|hospital|help|care)|red flags?|"
-        r"warning signs|emergency signs|(?:signs?|symptoms?|know|tell) (?:that|of|if|whether) (?:the )?(?:botox|toxin|"
+        r"warning signs|emergency signs|(?:signs?|symptoms?|know|tell) (?:that |of |if |whether )?(?:the )?(?:botox|"
+        r"toxin|"
         r"tox|"
         r"it|product) (?:has )?(?:spread|spreading|moved|travel\w*)",
     ),
@@ -626,7 +627,8 @@ IDIOMS = [
     r"due to|after|with) (?:a |the |my |all the |so much |too much )?(?:\w+ )?(?:singing|yelling|screaming|cheering|"
     r"shouting|concert|game|karaoke|cold|flu|covid|laryngitis|allergies|party|talking)|"
     r"(?:singing|yelling|screaming|cheering|shouting|karaoke) <g4>(?:hoarse\w*|lost (?:my |her |his )?voice)|"
-    r"(?:my|our|the|his|her|a) (?:dog|dogs|cat|cats|puppy|kitten|pet|horse|bird|parrot|rabbit|hamster|perro|perrito|"
+    r"(?:my|our|the|his|her|a|mi|su|el|la|nuestro|nuestra) (?:dog|dogs|cat|cats|puppy|kitten|pet|horse|bird|parrot|"
+    r"rabbit|hamster|perro|perrito|"
     r"gato|gatito|mascota) <g3>\w+|knees? <g1>(?:went|go|goes|got|get|going) weak|"
     r"chok\w* (?:in|at|on|under|during) (?:my |the |an? |this |that )?(?:\w+ ){0,2}(?:interview|exam|test|game|match|"
     r"presentation|pressure|audition|meeting|speech|final|finals|performance|date|shot)|"

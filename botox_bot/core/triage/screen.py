@@ -101,6 +101,8 @@ def screen(
         asked=[(f.concept, LEVELS[f.concept]) for f in read.preface if f.concept in LEVELS],
         audience=aud_here,
         consumed=read.consumed,
+        question=any(label in (context.GENERAL, context.HYPOTHETICAL) for _, label in read.labelled)
+        or any(f.concept in _PREFACE_ONLY for f in read.preface),
     )
 
     if crisis_now:
@@ -133,6 +135,10 @@ def screen(
 
 def _read(scene: context.Scene, findings: list[Finding], before: mem.Recall, injection_here: bool) -> _Read:
     labelled = [(f, context.classify(scene, f, injection=injection_here)) for f in findings]
+    if before.question is not None and context.continues_earlier_question(scene):
+        # "what are the signs botox spread?" ... "like trouble breathing?": still the general question
+        first = scene.sentences[0][1] if scene.sentences else 0
+        labelled = [(f, context.GENERAL if label in _CURRENT and f.start < first else label) for f, label in labelled]
     current = [
         f
         for f, label in labelled
