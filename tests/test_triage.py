@@ -691,11 +691,11 @@ def test_default_now_is_the_clock():
 
 def test_stored_prefilter_pieces_match_the_rules():
     """After editing a lexicon, run `python -m botox_bot.core.triage.prefilter` (else import derives them: slower)."""
-    from botox_bot.core.triage import _pieces, concepts, context, crisis, prefilter
+    from botox_bot.core.triage import _pieces, concepts, crisis, prefilter, scene
 
     for group, sources in (
         ("rules", concepts.RULE_SOURCES),
-        ("markers", context.MARKER_SOURCES),
+        ("markers", scene.MARKER_SOURCES),
         ("crisis", crisis.SOURCES),
     ):
         assert _pieces.GROUPS[group]["fingerprint"] == prefilter.fingerprint(sources), group

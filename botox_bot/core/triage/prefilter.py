@@ -188,8 +188,8 @@ class Prefilter:
 
 
 if __name__ == "__main__":
-    from botox_bot.core.triage import concepts, context, crisis
+    from botox_bot.core.triage import concepts, crisis, scene
 
     target = Path(__file__).with_name("_pieces.py")
-    write({"rules": concepts.RULE_SOURCES, "markers": context.MARKER_SOURCES, "crisis": crisis.SOURCES}, target)
+    write({"rules": concepts.RULE_SOURCES, "markers": scene.MARKER_SOURCES, "crisis": crisis.SOURCES}, target)
     print(f"wrote {target}", file=sys.stderr)
