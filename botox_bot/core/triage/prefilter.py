@@ -145,6 +145,8 @@ def write(groups: dict[str, list[tuple[str, str]]], path: Path) -> None:
         for name, found in derive(rules).items():
             if found is None:
                 lines.append(f"            {json.dumps(name)}: None,")
+            elif len(found) == 1:
+                lines.append(f"            {json.dumps(name)}: ({json.dumps(next(iter(found)))},),")
             else:
                 lines.append(f"            {json.dumps(name)}: (")
                 lines += [f"                {json.dumps(p)}," for p in sorted(found)]
