@@ -161,6 +161,7 @@ MORE_ALARMS += [
     ("call_now", "mi hijo de 4 anos esta muy flojo y no sostiene la cabeza"),
     ("urgent", "mi esposo dice que hablo como si estuviera borracha"),
     ("urgent", "se me sale la pipi sin querer desde el botox"),
+    ("urgent", "no veo nada, todo borroso"),
     ("crisis", "ya no le encuentro sentido a la vida"),
     ("crisis", "quisiera estar muerta"),
 ]
@@ -168,6 +169,8 @@ MORE_NEAR_MISSES = [
     "mi perrito esta ronco jaja, pregunta: cuanto cuesta el botox?",
     "no me falta el aire ni tengo problemas para tragar, solo un moreton",
     "me quede sin palabras con los resultados",
+    "me puse tox ayer y no veo nada, cuando empieza a hacer efecto?",
+    "i cant see anything yet, when does it kick in",
     "my dog is wheezing, not me lol, unrelated question about pricing",
     "my voice is hoarse from singing at a concert last night, can i still get botox today?",
     "I'd love to breathe new life into my forehead lol",

@@ -621,6 +621,9 @@ IDIOMS = [
     r"(?:peed|peeing|wet|pissed|pissing) (?:myself|my pants) <g2>(?:laugh\w*|lol|lmao|haha\w*)|"
     r"(?:laugh\w*|lol|lmao) <g2>(?:peed|peeing|wet|pissed|pissing) (?:myself|my pants)|"
     r"weak (?:in the knees)|(?:killing|slaying) it|"
+    # "can't see anything yet": no results, not no vision
+    r"(?:cant|can not|cannot|dont|do not|not|couldnt) (?:really )?see (?:anything|a thing|any|much)"
+    r"(?=.{0,80}(?:kick|work|result|effect|change|difference|yet|improve))|"
     # a voice explained by something else: "hoarse from singing at a concert", "lost my voice cheering"
     r"(?:hoarse\w*|raspy|croaky|lost (?:my |her |his )?voice|voice (?:is )?(?:gone|shot)|no voice) <g6>(?:from|"
     r"because of|"

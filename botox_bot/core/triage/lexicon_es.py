@@ -263,6 +263,9 @@ IDIOMS = [
     r"(?:hinch\w*|inflam\w*|moreton\w*|morad[oa]|bolitas?|rojo|roja) <g3>(?:donde|en el piquete|en los piquetes|"
     r"en la inyeccion|en las inyecciones|en la frente|en la ceja|en el lugar)",
     r"garganta (?:esta |la tengo |tengo )?inflamada|inflamacion de (?:la )?garganta",
+    # "no veo nada, cuando hace efecto?": no results, not no vision
+    r"no (?:veo|vi|ve|noto|note|he visto) (?:nada|ningun\w*|ninguna|mucho)(?=.{0,80}(?:efecto|resultado|cambio|"
+    r"diferencia|funcion|todavia|aun))",
     r"(?:se (?:me|le) )?(?:cae|caia|caera) la cara de (?:verguenza|pena)",
 ]
 
