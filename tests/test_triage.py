@@ -527,6 +527,9 @@ TYPOS = [
     ("hed", "head"),
     ("cantbreathe", "cant breathe"),
     ("breatheee", "breathe"),
+    ("fant", "faint"),
+    ("rshortneess", "shortness"),
+    ("nopuedo rspirar", "no puedo respirar"),
 ]
 
 
