@@ -128,6 +128,71 @@ SPANGLISH = [
 ]
 
 
+# comparisons, shorthand, voice transcripts, capitals: the same concepts in other kinds of language
+MORE_ALARMS = [
+    ("call_now", "every breath feels like breathing through a straw"),
+    ("call_now", "I keep having to stop mid sentence to get air"),
+    ("call_now", "feels like my airway is narrowing"),
+    ("call_now", "drinks come back out my nose"),
+    ("call_now", "i can't get my vitamins down, they just sit in my throat"),
+    ("call_now", "swallowing feels like work, i have to think about every gulp"),
+    ("call_now", "se me va el agua por la nariz cuando tomo"),
+    ("call_now", "my whole body feels like jelly"),
+    ("call_now", "me late el corazon rapidisimo y tengo ronchas por todo el cuerpo"),
+    ("call_now", "I CANT BREATHE PLEASE HELP"),
+    ("call_now", "yes hi um my wife had her botox yesterday and she says she can't really swallow anything"),
+    ("call_now", "pt s/p 100u cervical dystonia 5d ago, now dysphagia to liquids and SOB on exertion"),
+    ("call_now", "la paciente refiere disfagia y disnea desde ayer"),
+    ("call_now", "kinda hard to breathe ngl"),
+    ("call_now", "throat closing up hives everywhere"),
+    ("urgent", "i'm peeing on myself without knowing, started after botox"),
+    ("urgent", "pt c/o diplopia and ptosis bilaterally 6 days post glabellar"),
+    ("urgent", "eyes feel weird and everything is kind of double"),
+    ("urgent", "la voz se me quebro y esta ronca desde el botox"),
+    ("crisis", "I don't see a reason to keep going"),
+    ("crisis", "i wish i could go to sleep and never wake up"),
+    ("crisis", "my friend texted me she's going to overdose tonight"),
+    ("crisis", "i just want to end it"),
+]
+MORE_ALARMS += [
+    ("call_now", "respiro muy cortito desde la manana"),
+    ("call_now", "se me hincharon los labios bien feo"),
+    ("call_now", "tengo la lengua como dormida y muy grande"),
+    ("call_now", "mi hijo de 4 anos esta muy flojo y no sostiene la cabeza"),
+    ("urgent", "mi esposo dice que hablo como si estuviera borracha"),
+    ("urgent", "se me sale la pipi sin querer desde el botox"),
+    ("urgent", "no veo nada, todo borroso"),
+    ("crisis", "ya no le encuentro sentido a la vida"),
+    ("crisis", "quisiera estar muerta"),
+]
+MORE_NEAR_MISSES = [
+    "mi perrito esta ronco jaja, pregunta: cuanto cuesta el botox?",
+    "no me falta el aire ni tengo problemas para tragar, solo un moreton",
+    "me quede sin palabras con los resultados",
+    "me puse tox ayer y no veo nada, cuando empieza a hacer efecto?",
+    "i cant see anything yet, when does it kick in",
+    "my dog is wheezing, not me lol, unrelated question about pricing",
+    "my voice is hoarse from singing at a concert last night, can i still get botox today?",
+    "I'd love to breathe new life into my forehead lol",
+    "swallowing my fear and booking botox",
+    "the needle made me a little lightheaded but I'm fine now",
+    "no slurred speech, no double vision, no weakness. just checking in as you asked",
+    "weak results from my last botox, can i get a touch up",
+    "my legs are sore from the gym lol, anyway how long till results",
+    "me siento bien, sin problemas para tragar ni respirar",
+]
+
+
+@pytest.mark.parametrize(("expected", "text"), MORE_ALARMS)
+def test_more_kinds_of_language(expected, text):
+    check(text, expected)
+
+
+@pytest.mark.parametrize("text", MORE_NEAR_MISSES)
+def test_more_near_misses(text):
+    assert not triage(text).alarm, (text, triage(text))
+
+
 @pytest.mark.parametrize(("concept", "text"), CALL_NOW_EN + CALL_NOW_ES)
 def test_call_now(concept, text):
     got = triage(text)
@@ -462,6 +527,9 @@ TYPOS = [
     ("hed", "head"),
     ("cantbreathe", "cant breathe"),
     ("breatheee", "breathe"),
+    ("fant", "faint"),
+    ("rshortneess", "shortness"),
+    ("nopuedo rspirar", "no puedo respirar"),
 ]
 
 
@@ -566,6 +634,11 @@ def test_a_broken_memory_is_ignored():
         assert got.outcome == "preface"
 
 
+def test_a_fragment_continues_the_previous_general_question():
+    _, second = conversation("what are the signs botox spread?", "like trouble breathing?")
+    assert second.outcome == "preface", second
+
+
 def test_audience_carries_over():
     _, second = conversation("my mom had botox yesterday", "now she can't swallow")
     assert second.outcome == "call_now" and second.audience == "other"
@@ -619,16 +692,16 @@ def test_default_now_is_the_clock():
     assert got.outcome == "none" and memory is not None and "injection" in memory
 
 
-# --- the prefilter is an optimisation only -----------------------------------------------------------------------------
+# --- the prefilter is an optimisation only ----------------------------------------------------------------------------
 
 
 def test_stored_prefilter_pieces_match_the_rules():
     """After editing a lexicon, run `python -m botox_bot.core.triage.prefilter` (else import derives them: slower)."""
-    from botox_bot.core.triage import _pieces, concepts, context, crisis, prefilter
+    from botox_bot.core.triage import _pieces, concepts, crisis, prefilter, scene
 
     for group, sources in (
         ("rules", concepts.RULE_SOURCES),
-        ("markers", context.MARKER_SOURCES),
+        ("markers", scene.MARKER_SOURCES),
         ("crisis", crisis.SOURCES),
     ):
         assert _pieces.GROUPS[group]["fingerprint"] == prefilter.fingerprint(sources), group

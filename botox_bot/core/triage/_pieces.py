@@ -7,7 +7,7 @@ be stale.
 
 GROUPS: dict[str, dict] = {
     "rules": {
-        "fingerprint": "217cb93aa4f140ee0b8841c64ffc0d066db35fac708ece7a78a8ae9254ea6f9b",
+        "fingerprint": "71773116d1996da846dbde6c9e549549cab651f609ac21c371a8f84863b19663",
         "pieces": {
             "breathing#0": (
                 "agarrar",
@@ -86,7 +86,14 @@ GROUPS: dict[str, dict] = {
                 "wheez",
                 "winded",
             ),
-            "swallowing#6": (
+            "breathing#6": (
+                "air",
+                "breath",
+                "breathe",
+                "through",
+                "underwater",
+            ),
+            "swallowing#7": (
                 "down",
                 "drink",
                 "pasar",
@@ -100,9 +107,16 @@ GROUPS: dict[str, dict] = {
                 "tragarme",
                 "trago",
             ),
-            "swallowing#7": ("swallow",),
-            "swallowing#8": ("down",),
-            "swallowing#9": (
+            "swallowing#8": (
+                "bite",
+                "down",
+                "gulp",
+                "sip",
+                "swallow",
+                "throat",
+            ),
+            "swallowing#9": ("down",),
+            "swallowing#10": (
                 "caught",
                 "hung",
                 "lodged",
@@ -110,29 +124,27 @@ GROUPS: dict[str, dict] = {
                 "sticks",
                 "stuck",
             ),
-            "swallowing#10": ("wrong",),
-            "swallowing#11": (
+            "swallowing#11": ("wrong",),
+            "swallowing#12": (
                 "swallow",
                 "tragar",
             ),
-            "swallowing#12": ("chok",),
-            "swallowing#13": (
+            "swallowing#13": ("chok",),
+            "swallowing#14": (
                 "choke",
                 "cough",
                 "gag",
             ),
-            "swallowing#14": (
-                "ame",
+            "swallowing#15": (
                 "aspirating",
                 "drink",
                 "dysphagi",
                 "eat",
                 "gag",
-                "ome",
-                "oming",
+                "nose",
                 "throat",
             ),
-            "swelling#15": (
+            "swelling#16": (
                 "ballooning",
                 "bloat",
                 "blowing",
@@ -155,14 +167,15 @@ GROUPS: dict[str, dict] = {
                 "swollen",
                 "throat",
             ),
-            "swelling#16": (
+            "swelling#17": (
                 "bloated",
                 "puffed",
                 "puffy",
                 "swell",
                 "swollen",
             ),
-            "swelling#17": (
+            "swelling#18": (
+                "airway",
                 "anaphyla",
                 "angioedema",
                 "fat",
@@ -171,8 +184,9 @@ GROUPS: dict[str, dict] = {
                 "swollen",
                 "throat",
                 "tongue",
+                "windpipe",
             ),
-            "hives#18": (
+            "hives#19": (
                 "blotches",
                 "blotchy",
                 "bumps",
@@ -188,12 +202,12 @@ GROUPS: dict[str, dict] = {
                 "welts",
                 "wheals",
             ),
-            "itch#19": (
+            "itch#20": (
                 "itch",
                 "pruritus",
                 "rash",
             ),
-            "dizzy#20": (
+            "dizzy#21": (
                 "aint",
                 "balance",
                 "dizz",
@@ -204,7 +218,7 @@ GROUPS: dict[str, dict] = {
                 "vertigo",
                 "woozy",
             ),
-            "heart#21": (
+            "heart#22": (
                 "beating",
                 "clammy",
                 "fast",
@@ -213,7 +227,7 @@ GROUPS: dict[str, dict] = {
                 "pounding",
                 "racing",
             ),
-            "faint#22": (
+            "faint#23": (
                 "blacked",
                 "blacking",
                 "cant",
@@ -244,7 +258,7 @@ GROUPS: dict[str, dict] = {
                 "unresponsive",
                 "wont",
             ),
-            "speech#23": (
+            "speech#24": (
                 "articular",
                 "articulat",
                 "enunciat",
@@ -265,7 +279,7 @@ GROUPS: dict[str, dict] = {
                 "understood",
                 "words",
             ),
-            "speech#24": (
+            "speech#25": (
                 "aphasi",
                 "dysarthri",
                 "dysphoni",
@@ -273,7 +287,7 @@ GROUPS: dict[str, dict] = {
                 "slured",
                 "slurr",
             ),
-            "speech#25": (
+            "speech#26": (
                 "pronunciation",
                 "sentences",
                 "speaking",
@@ -282,14 +296,14 @@ GROUPS: dict[str, dict] = {
                 "voice",
                 "word",
             ),
-            "speech#26": (
+            "speech#27": (
                 "drunk",
                 "intoxicated",
                 "stroke",
                 "tipsy",
                 "wasted",
             ),
-            "speech#27": (
+            "speech#28": (
                 "croaky",
                 "differently",
                 "funny",
@@ -308,7 +322,7 @@ GROUPS: dict[str, dict] = {
                 "weird",
                 "wrong",
             ),
-            "speech#28": (
+            "speech#29": (
                 "afect",
                 "affect",
                 "chang",
@@ -340,7 +354,7 @@ GROUPS: dict[str, dict] = {
                 "underwater",
                 "voice",
             ),
-            "vision#29": (
+            "vision#30": (
                 "bien",
                 "claro",
                 "enfocar",
@@ -350,7 +364,7 @@ GROUPS: dict[str, dict] = {
                 "see",
                 "ver",
             ),
-            "vision#30": (
+            "vision#31": (
                 "aw",
                 "bl",
                 "blur",
@@ -373,7 +387,7 @@ GROUPS: dict[str, dict] = {
                 "split",
                 "two",
             ),
-            "vision#31": (
+            "vision#32": (
                 "blurr",
                 "cloudy",
                 "eyesight",
@@ -382,13 +396,13 @@ GROUPS: dict[str, dict] = {
                 "sight",
                 "vision",
             ),
-            "vision#32": (
+            "vision#33": (
                 "eyesight",
                 "sight",
                 "vision",
             ),
-            "vision#33": ("eye",),
-            "vision#34": (
+            "vision#34": ("eye",),
+            "vision#35": (
                 "afect",
                 "affect",
                 "blurr",
@@ -418,7 +432,7 @@ GROUPS: dict[str, dict] = {
                 "water",
                 "wet",
             ),
-            "vision#35": (
+            "vision#36": (
                 "blurr",
                 "eyesight",
                 "going",
@@ -426,20 +440,20 @@ GROUPS: dict[str, dict] = {
                 "sight",
                 "vision",
             ),
-            "eyelids#36": (
+            "eyelids#37": (
                 "brow",
                 "eye",
                 "eyebrow",
                 "lid",
             ),
-            "eyelids#37": (
+            "eyelids#38": (
                 "brow",
                 "eye",
                 "eyebrow",
                 "lid",
                 "ptosis",
             ),
-            "head_control#38": (
+            "head_control#39": (
                 "bobbing",
                 "cant",
                 "dont",
@@ -464,33 +478,11 @@ GROUPS: dict[str, dict] = {
                 "tipping",
                 "wont",
             ),
-            "neck#39": (
+            "neck#40": (
                 "head",
                 "neck",
                 "weak",
                 "weakness",
-            ),
-            "weakness#40": (
-                "arm",
-                "brazo",
-                "cuerpo",
-                "feet",
-                "finger",
-                "foot",
-                "grip",
-                "hand",
-                "hip",
-                "hombro",
-                "knee",
-                "leg",
-                "limb",
-                "mano",
-                "pierna",
-                "pies",
-                "rodilla",
-                "shoulder",
-                "thigh",
-                "wrist",
             ),
             "weakness#41": (
                 "arm",
@@ -537,6 +529,28 @@ GROUPS: dict[str, dict] = {
                 "wrist",
             ),
             "weakness#43": (
+                "arm",
+                "brazo",
+                "cuerpo",
+                "feet",
+                "finger",
+                "foot",
+                "grip",
+                "hand",
+                "hip",
+                "hombro",
+                "knee",
+                "leg",
+                "limb",
+                "mano",
+                "pierna",
+                "pies",
+                "rodilla",
+                "shoulder",
+                "thigh",
+                "wrist",
+            ),
+            "weakness#44": (
                 "brush",
                 "carry",
                 "drop",
@@ -554,14 +568,15 @@ GROUPS: dict[str, dict] = {
                 "stand",
                 "walk",
             ),
-            "weakness#44": ("weak",),
-            "whole_body#45": (
+            "weakness#45": ("weak",),
+            "whole_body#46": (
                 "anything",
                 "arm",
                 "becoming",
                 "body",
                 "brazo",
                 "doll",
+                "energy",
                 "floppy",
                 "get",
                 "getting",
@@ -581,13 +596,14 @@ GROUPS: dict[str, dict] = {
                 "spread",
                 "spreading",
                 "stand",
+                "strength",
                 "travel",
                 "walk",
                 "weak",
                 "weakness",
                 "went",
             ),
-            "progressing#46": (
+            "progressing#47": (
                 "arm",
                 "body",
                 "every",
@@ -602,7 +618,7 @@ GROUPS: dict[str, dict] = {
                 "worse",
                 "worsening",
             ),
-            "arm#47": (
+            "arm#48": (
                 "arm",
                 "grip",
                 "hand",
@@ -612,8 +628,8 @@ GROUPS: dict[str, dict] = {
                 "paraly",
                 "weak",
             ),
-            "face_droop#48": ("face",),
-            "face_droop#49": (
+            "face_droop#49": ("face",),
+            "face_droop#50": (
                 "droop",
                 "fac",
                 "face",
@@ -623,7 +639,7 @@ GROUPS: dict[str, dict] = {
                 "slanted",
                 "twisted",
             ),
-            "smile#50": (
+            "smile#51": (
                 "asymmetric",
                 "crooked",
                 "drooping",
@@ -638,7 +654,7 @@ GROUPS: dict[str, dict] = {
                 "uneven",
                 "wonky",
             ),
-            "headache#51": (
+            "headache#52": (
                 "ache",
                 "explode",
                 "exploding",
@@ -647,7 +663,7 @@ GROUPS: dict[str, dict] = {
                 "thunderclap",
                 "worst",
             ),
-            "headache_word#52": (
+            "headache_word#53": (
                 "cabeza",
                 "cefalea",
                 "head",
@@ -656,14 +672,14 @@ GROUPS: dict[str, dict] = {
                 "migraine",
                 "migrana",
             ),
-            "worst#53": (
+            "worst#54": (
                 "before",
                 "nunca",
                 "peor",
                 "worse",
                 "worst",
             ),
-            "neuro#54": (
+            "neuro#55": (
                 "confus",
                 "disorient",
                 "doesnt",
@@ -673,7 +689,7 @@ GROUPS: dict[str, dict] = {
                 "stiff",
                 "straight",
             ),
-            "bladder#55": (
+            "bladder#56": (
                 "accidents",
                 "bladder",
                 "incontinen",
@@ -690,7 +706,7 @@ GROUPS: dict[str, dict] = {
                 "wet",
                 "wetting",
             ),
-            "bladder#56": (
+            "bladder#57": (
                 "bladder",
                 "nothing",
                 "pass",
@@ -705,7 +721,7 @@ GROUPS: dict[str, dict] = {
                 "voided",
                 "wee",
             ),
-            "bladder_emptying#57": (
+            "bladder_emptying#58": (
                 "cath",
                 "dribbl",
                 "empty",
@@ -718,7 +734,7 @@ GROUPS: dict[str, dict] = {
                 "urinating",
                 "wee",
             ),
-            "feeding#58": (
+            "feeding#59": (
                 "acting",
                 "cry",
                 "drink",
@@ -738,19 +754,23 @@ GROUPS: dict[str, dict] = {
                 "suck",
                 "weak",
             ),
-            "botulism#59": (
+            "botulism#60": (
                 "botulism",
                 "iatrogenic",
                 "suspected",
             ),
-            "botulism_talk#60": ("botulism",),
-            "redflag_topic#61": (
+            "botulism_talk#61": ("botulism",),
+            "redflag_topic#62": (
                 "emergency",
                 "flag",
+                "moved",
+                "spread",
+                "spreading",
+                "travel",
                 "warning",
                 "wh",
             ),
-            "overdose#62": (
+            "overdose#63": (
                 "double",
                 "much",
                 "overdos",
@@ -759,7 +779,7 @@ GROUPS: dict[str, dict] = {
                 "triple",
                 "units",
             ),
-            "breathing#63": (
+            "breathing#64": (
                 "ahog",
                 "ahogandome",
                 "ahogandose",
@@ -786,7 +806,7 @@ GROUPS: dict[str, dict] = {
                 "silba",
                 "silbido",
             ),
-            "swallowing#64": (
+            "swallowing#65": (
                 "agua",
                 "ahoga",
                 "ahogo",
@@ -809,6 +829,7 @@ GROUPS: dict[str, dict] = {
                 "garganta",
                 "lado",
                 "liquido",
+                "nariz",
                 "pasa",
                 "pastilla",
                 "pega",
@@ -822,10 +843,11 @@ GROUPS: dict[str, dict] = {
                 "traba",
                 "traban",
             ),
-            "swelling#65": (
+            "swelling#66": (
                 "apretad",
                 "cerr",
                 "garganta",
+                "gord",
                 "grande",
                 "hinch",
                 "inflad",
@@ -834,7 +856,7 @@ GROUPS: dict[str, dict] = {
                 "inflando",
                 "lengua",
             ),
-            "hives#66": (
+            "hives#67": (
                 "comez",
                 "erupcion",
                 "granitos",
@@ -845,22 +867,24 @@ GROUPS: dict[str, dict] = {
                 "sarpullido",
                 "urticaria",
             ),
-            "itch#67": (
+            "itch#68": (
                 "comez",
                 "pica",
                 "picaz",
             ),
-            "dizzy#68": (
+            "dizzy#69": (
                 "marea",
                 "mareo",
                 "vueltas",
             ),
-            "heart#69": (
+            "heart#70": (
                 "corazon",
+                "fuerte",
                 "palpitaciones",
                 "pulso",
+                "rapid",
             ),
-            "faint#70": (
+            "faint#71": (
                 "cayo",
                 "convulsi",
                 "desmay",
@@ -873,9 +897,10 @@ GROUPS: dict[str, dict] = {
                 "reacciona",
                 "responde",
             ),
-            "speech#71": (
+            "speech#72": (
                 "afasi",
                 "arrastr",
+                "borrach",
                 "cambiada",
                 "diferente",
                 "disartri",
@@ -899,7 +924,7 @@ GROUPS: dict[str, dict] = {
                 "trabada",
                 "voz",
             ),
-            "vision#72": (
+            "vision#73": (
                 "bien",
                 "blurry",
                 "borros",
@@ -923,7 +948,7 @@ GROUPS: dict[str, dict] = {
                 "veo",
                 "vis",
             ),
-            "eyelids#73": (
+            "eyelids#74": (
                 "caid",
                 "cayendo",
                 "ceja",
@@ -932,28 +957,34 @@ GROUPS: dict[str, dict] = {
                 "pesad",
                 "pued",
             ),
-            "head_control#74": (
+            "head_control#75": (
                 "aguant",
                 "aguanta",
                 "aguantar",
+                "aguanto",
                 "cabeza",
                 "detener",
                 "detiene",
+                "levanta",
                 "levantar",
+                "levanto",
                 "mantener",
+                "mantengo",
+                "mantiene",
                 "odia",
                 "sostener",
+                "sostengo",
                 "sostiene",
                 "uede",
                 "uedo",
             ),
-            "neck#75": (
+            "neck#76": (
                 "cuello",
                 "levantar",
                 "mantener",
                 "sostener",
             ),
-            "weakness#76": (
+            "weakness#77": (
                 "agarrar",
                 "alzar",
                 "caminar",
@@ -967,7 +998,7 @@ GROUPS: dict[str, dict] = {
                 "sentir",
                 "subir",
             ),
-            "whole_body#77": (
+            "whole_body#78": (
                 "aguad",
                 "aguadit",
                 "aguado",
@@ -1003,7 +1034,7 @@ GROUPS: dict[str, dict] = {
                 "responden",
                 "sostenerme",
             ),
-            "arm#78": (
+            "arm#79": (
                 "brazo",
                 "debil",
                 "dormid",
@@ -1017,7 +1048,7 @@ GROUPS: dict[str, dict] = {
                 "pued",
                 "responde",
             ),
-            "face_droop#79": (
+            "face_droop#80": (
                 "abajo",
                 "cae",
                 "caid",
@@ -1038,7 +1069,7 @@ GROUPS: dict[str, dict] = {
                 "torcida",
                 "uerce",
             ),
-            "smile#80": (
+            "smile#81": (
                 "boca",
                 "caida",
                 "chueca",
@@ -1046,7 +1077,7 @@ GROUPS: dict[str, dict] = {
                 "rara",
                 "torcida",
             ),
-            "headache#81": (
+            "headache#82": (
                 "cabeza",
                 "cefalea",
                 "explotar",
@@ -1054,19 +1085,19 @@ GROUPS: dict[str, dict] = {
                 "repentino",
                 "subito",
             ),
-            "neuro#82": (
+            "neuro#83": (
                 "confundid",
                 "confusion",
                 "convulsi",
                 "desorientad",
             ),
-            "progressing#83": (
+            "progressing#84": (
                 "ahora",
                 "cada",
                 "empeorando",
                 "extendiendo",
             ),
-            "bladder#84": (
+            "bladder#85": (
                 "hice",
                 "hizo",
                 "incontinencia",
@@ -1077,7 +1108,7 @@ GROUPS: dict[str, dict] = {
                 "pis",
                 "vejiga",
             ),
-            "bladder#85": (
+            "bladder#86": (
                 "hacer",
                 "hecho",
                 "miccionar",
@@ -1088,18 +1119,20 @@ GROUPS: dict[str, dict] = {
                 "retencion",
                 "sale",
             ),
-            "bladder_emptying#86": (
+            "bladder_emptying#87": (
                 "chorro",
                 "cuesta",
                 "sient",
                 "vaci",
             ),
-            "feeding#87": (
+            "feeding#88": (
+                "aguad",
                 "come",
                 "comer",
                 "debil",
                 "decaid",
                 "dormid",
+                "floj",
                 "llanto",
                 "mama",
                 "mamar",
@@ -1109,16 +1142,17 @@ GROUPS: dict[str, dict] = {
                 "toma",
                 "tomar",
             ),
-            "botulism#88": ("botulismo",),
-            "botulism_talk#89": ("botulismo",),
-            "redflag_topic#90": (
+            "botulism#89": ("botulismo",),
+            "botulism_talk#90": ("botulismo",),
+            "redflag_topic#91": (
+                "aber",
                 "enales",
                 "ignos",
                 "intomas",
                 "signos",
                 "urgencias",
             ),
-            "overdose#91": (
+            "overdose#92": (
                 "botox",
                 "demasiado",
                 "inyectaron",
@@ -2044,7 +2078,7 @@ GROUPS: dict[str, dict] = {
         },
     },
     "crisis": {
-        "fingerprint": "e3e84d1ce23aa64673e6922058c8f080e9c4043b63561db8407f8a48af4fd6e1",
+        "fingerprint": "2e34eb404d05d9a15e676120bd13712435f86dca77a1a9a4d1da9f15639b9583",
         "pieces": {
             "crisis": (
                 "acabe",
@@ -2060,6 +2094,7 @@ GROUPS: dict[str, dict] = {
                 "corte",
                 "cut",
                 "cutting",
+                "d",
                 "dead",
                 "dejar",
                 "desaparecer",
@@ -2091,6 +2126,8 @@ GROUPS: dict[str, dict] = {
                 "matarse",
                 "mejor",
                 "morir",
+                "muert",
+                "never",
                 "ojala",
                 "over",
                 "point",
@@ -2116,6 +2153,7 @@ GROUPS: dict[str, dict] = {
                 "unaliv",
                 "unalive",
                 "use",
+                "verdose",
                 "vivir",
                 "wake",
                 "want",

@@ -31,6 +31,7 @@ CRISIS = compile_words(
     r"(?:everyone|they|family|everybody|my family|my kids) (?:would be|is|are|d be|will be) better off without "
     r"(?:me|her|him)|"
     r"(?:dont|do not|doesnt|dont even|didnt) want to (?:live|be alive|be here anymore|exist|wake up|go on)|"
+    r"(?:want|wants|wanna|going|ready) to end it(?= [.!?,;:]| *$| all| now| tonight| today| for good)|"
     r"no (?:reason|point) (?:to live|in living|living|to go on|going on|in going on)|nothing (?:left )?to live for|"
     r"(?:wish|wished|wishes) (?:i|she|he) (?:was|were|had been) (?:dead|never born)|"
     r"(?:wish|wished) (?:i|she|he) (?:could )?(?:die|disappear|not wake up|wouldnt wake up)|"
@@ -39,7 +40,10 @@ CRISIS = compile_words(
     # no point in living; wanting it all to end
     r"(?:dont|do not|cant|cannot|doesnt|no|not|never|whats the|what is the) (?:see |find |have |any |even )*"
     r"(?:the |a |any )?(?:point|reason|sense|use) (?:in|of|to|for) (?:living|life|being alive|going on|being here|"
-    r"staying alive|anything anymore|live)|(?:end|ending|ended) it all|(?:want|wants|need|needs|wish) (?:it all|"
+    r"staying alive|anything anymore|live|keep going|go on|carry on|continue|keep living|be here)|"
+    r"(?:go to sleep|sleep|fall asleep) and (?:never|not) wake up|never wake up again|"
+    r"(?:going to|about to|will|want to|wants to|plan to|planning to|plans to|thinking about|thinking of) "
+    r"(?:overdose|od)\b|(?:end|ending|ended) it all|(?:want|wants|need|needs|wish) (?:it all|"
     r"everything|this|my life|life) to "
     r"(?:end|stop|be over)(?! (?:soon|quickly|already))?|(?:make|let) it (?:all )?(?:end|stop) (?:for good|forever)|"
     # self-harm going on, and pills about to be taken
@@ -50,6 +54,8 @@ CRISIS = compile_words(
     # Spanish
     r"(?:me |se )?quiero morir(?:me)?|(?:me quiero|quisiera|quiero|se quiere|se quiso|me quise) (?:matar(?:me|se)?|"
     r"morir(?:me|se)?|desaparecer|quitar(?:me|se)? la vida|dejar de vivir|no despertar)|mejor me muero|"
+    r"no (?:le |les )?(?:veo|encuentro|tiene|hay|tengo) (?:ningun |nada de )?sentido (?:a |en |de )?(?:la vida|vivir|"
+    r"seguir|nada|seguir viviendo)|(?:quisiera|quiero|me gustaria|ojala) (?:estar|estuviera) muert[oa]|"
     r"ojala (?:me muriera|no despertara|estuviera muert[oa])|(?:no tiene|no le veo|sin) sentido (?:vivir|la vida|"
     r"seguir)|"
     r"(?:me he estado|me estoy|me sigo|volvi a|sigo) (?:cortando|cortar|lastimando|lastimar|haciendo dano)|"

@@ -221,12 +221,22 @@ RULES: list[tuple[str, str]] = [
         r"air (?:wont|doesnt|isnt|cant|will not|does not) (?:go|get|going|come|coming) (?:in|through)|"
         r"lungs? (?:wont|dont|cant|arent) (?:fill|expand|working)|hyperventilat\w*",
     ),
+    (
+        "breathing",
+        r"breath\w* <g4>(?:through a (?:straw|pillow|wet towel|cloth)|underwater)|(?:like|"
+        r"as if) <g3>(?:through a straw|"
+        r"underwater)|(?:stop|stopping|pause|pausing|have to|had to|need to|needs to|gasp\w*) <g4>(?:to |for )?"
+        r"(?:get (?:some |enough )?air|catch (?:my |her |his |their )?breath|breathe)",
+    ),
     # --- swallowing (call_now)
     ("swallowing", r"(?:<cant>) <g3>(?:<swallow>)"),
     (
         "swallowing",
         r"swallow\w* <g3>(?:hard|harder|difficult|weird|funny|strange|off|impossible|a struggle|different|tough|"
-        r"not right|wrong|slow|labou?red|a problem|an issue|a chore|scary|not working|effort\w*)",
+        r"not right|wrong|slow|labou?red|a problem|an issue|a chore|scary|not working|effort\w*|like work|exhausting)|"
+        r"(?:think about|concentrate on|focus on) (?:every |each )?(?:gulp|swallow|sip|bite)|"
+        r"(?:<cant>) <g1>get (?:my |the |a |any |her |his )?\w+ (?:\w+ )?down|"
+        r"(?:sits?|sitting|sat|stays?|staying|stuck|lodged) in (?:my|her|his|the|their) throat",
     ),
     (
         "swallowing",
@@ -249,7 +259,8 @@ RULES: list[tuple[str, str]] = [
         "swallowing",
         r"(?:lump|ball|something|knot|food|pill) (?:stuck )?in (?:my|her|his|the|their) throat|"
         r"gag\w* (?:on|when|while|every time)|"
-        r"(?:food|liquids?|water|drinks?|milk|juice) <g2>(?:comes?|coming|came) (?:out|back up|up) "
+        r"(?:food|liquids?|water|drinks?|milk|juice|it) <g2>(?:comes?|coming|came|goes|going|went) (?:back )?(?:out|"
+        r"up) "
         r"(?:of |through )?(?:my |her |his )?nose|dysphagi\w*|aspirating|"
         r"(?:cant|cannot|can not|unable to) (?:eat|drink) (?:properly|right|normally|at all|anything)",
     ),
@@ -266,7 +277,8 @@ RULES: list[tuple[str, str]] = [
     ),
     (
         "swelling",
-        r"throat <g2>(?:closing|closed|tight\w*|constrict\w*|narrow\w*|thick|shutting|squeez\w*|clos\w* up)|"
+        r"(?:throat|airway|windpipe) <g2>(?:closing|closed|tight\w*|constrict\w*|narrow\w*|thick|shutting|squeez\w*|"
+        r"clos\w* up)|"
         r"(?:closing|tight\w*|tightening|constrict\w*) (?:of |in )?(?:my |her |his |the )?throat|"
         r"tongue <g2>(?:too )?(?:big|thick|huge|fat|heavy|enlarged)|fat lip|angioedema|anaphyla\w*|"
         r"eyes? <g2>(?:swollen|swelling|puffed) (?:shut|closed)",
@@ -340,7 +352,7 @@ RULES: list[tuple[str, str]] = [
         r"(?:see|seeing|sees|saw) <g2>(?:double|twice|in double|two of|2 of|2x|two images|double images|things twice)|"
         r"(?:two|2) of everything|ghost\w* images?|"
         r"(?:everything|things|objects|people|faces|words|letters|its all|it is all|the screen|the tv|text) "
-        r"<g2>(?:double|doubled|blurr\w*|fuzzy|hazy|cloudy|foggy|out of focus|a blur|in two|split|doubling)",
+        r"<g3>(?:double|doubled|blurr\w*|fuzzy|hazy|cloudy|foggy|out of focus|a blur|in two|split|doubling)",
     ),
     (
         "vision",
@@ -443,6 +455,8 @@ RULES: list[tuple[str, str]] = [
         r"(?:total|full body|whole body|extreme|profound|severe|sudden) weakness|"
         r"(?:weak|weakness|limp|floppy|heavy|numb and weak) (?:all over|everywhere|throughout)|"
         r"weak (?:from )?head to toe|"
+        r"(?:no|zero) (?:strength|energy to move) (?:at all|left|anywhere|in (?:my|her|his) body)|"
+        r"(?:whole|entire|full) body <g3>(?:<weakw>)|"
         r"(?:whole|entire|full) body <g3>(?:weak\w*|limp|floppy|heavy|wont move|not moving|paraly\w*|shutting down|"
         r"no strength)|"
         r"(?<!forehead )(?<!face )(?<!brow )(?<!frown )paraly[sz]\w*|"
@@ -527,7 +541,8 @@ RULES: list[tuple[str, str]] = [
     # --- bladder (urgent): loss of control, or no urine at all
     (
         "bladder",
-        r"(?:wet|peed|pissed|soiled|wetting|peeing|pissing) (?:myself|herself|himself|themselves|my pants|her pants|"
+        r"(?:wet|peed|pissed|soiled|wetting|peeing|pissing) (?:on |all over )?(?:myself|herself|himself|themselves|"
+        r"my pants|her pants|"
         r"his pants|the bed|my bed)|"
         r"(?:lost|losing|loss of|lose|no|zero|cant) (?:my |her |his )?(?:bladder )?control (?:of|over) (?:my |her |"
         r"his )?"
@@ -577,7 +592,10 @@ RULES: list[tuple[str, str]] = [
         r"(?:what|which) (?:\w+ )?(?:symptoms?|signs?|side effects?|reactions?) <g8>(?:er|e r|emergency|911|urgent|"
         r"serious|dangerous|hospital|worry|concern\w*)|(?:when|why) (?:should|do|would|to) (?:i|you|we|a patient|"
         r"patients|someone)? ?(?:go to|call|seek|get) (?:the )?(?:er|911|emergency|hospital|help|care)|red flags?|"
-        r"warning signs|emergency signs",
+        r"warning signs|emergency signs|(?:signs?|symptoms?|know|tell) (?:that |of |if |whether )?(?:the )?(?:botox|"
+        r"toxin|"
+        r"tox|"
+        r"it|product) (?:has )?(?:spread|spreading|moved|travel\w*)",
     ),
     # --- too much product, no symptoms (contact the clinic today)
     (
@@ -602,7 +620,19 @@ IDIOMS = [
     r"blurr\w* (?:photo|picture|pic|line|image)s?|speech (?:therapy|therapist|pathologist|class|lessons?)|"
     r"(?:peed|peeing|wet|pissed|pissing) (?:myself|my pants) <g2>(?:laugh\w*|lol|lmao|haha\w*)|"
     r"(?:laugh\w*|lol|lmao) <g2>(?:peed|peeing|wet|pissed|pissing) (?:myself|my pants)|"
-    r"weak (?:in the knees)|(?:killing|slaying) it|knees? <g1>(?:went|go|goes|got|get|going) weak|"
+    r"weak (?:in the knees)|(?:killing|slaying) it|"
+    # "can't see anything yet": no results, not no vision
+    r"(?:cant|can not|cannot|dont|do not|not|couldnt) (?:really )?see (?:anything|a thing|any|much)"
+    r"(?=.{0,80}(?:kick|work|result|effect|change|difference|yet|improve))|"
+    # a voice explained by something else: "hoarse from singing at a concert", "lost my voice cheering"
+    r"(?:hoarse\w*|raspy|croaky|lost (?:my |her |his )?voice|voice (?:is )?(?:gone|shot)|no voice) <g6>(?:from|"
+    r"because of|"
+    r"due to|after|with) (?:a |the |my |all the |so much |too much )?(?:\w+ )?(?:singing|yelling|screaming|cheering|"
+    r"shouting|concert|game|karaoke|cold|flu|covid|laryngitis|allergies|party|talking)|"
+    r"(?:singing|yelling|screaming|cheering|shouting|karaoke) <g4>(?:hoarse\w*|lost (?:my |her |his )?voice)|"
+    r"(?:my|our|the|his|her|a|mi|su|el|la|nuestro|nuestra) (?:dog|dogs|cat|cats|puppy|kitten|pet|horse|bird|parrot|"
+    r"rabbit|hamster|perro|perrito|"
+    r"gato|gatito|mascota) <g3>\w+|knees? <g1>(?:went|go|goes|got|get|going) weak|"
     r"chok\w* (?:in|at|on|under|during) (?:my |the |an? |this |that )?(?:\w+ ){0,2}(?:interview|exam|test|game|match|"
     r"presentation|pressure|audition|meeting|speech|final|finals|performance|date|shot)|"
     r"(?:photos?|pictures?|pics?|images?|videos?|screens?|camera|selfies?|scans?|shots?) <g5>(?:blurr\w*|fuzzy|"

@@ -72,7 +72,7 @@ RULES: list[tuple[str, str]] = [
         r"(?:me|le|se) (?:quedo|queda) sin aire|(?:me|le|te) (?:estoy |esta )?ahog\w*|(?:siento|siente) que (?:me|se) "
         r"ahog\w*|ahogandome|ahogandose|asfixi\w*|pecho <g2>(?:apretado|cerrado|oprimido)|opresion en el pecho|"
         r"(?:silbido|silba|chilla) <g2>(?:al respirar|el pecho)|labios <g2>(?:morados|azules)|"
-        r"respiro (?:mal|raro|con dificultad|muy rapido|rapido|cortito|corto)|"
+        r"respiro <g2>(?:mal|raro|con dificultad|rapido|cortito|corto|agitad[oa])|"
         r"respiracion (?:rapida|corta|dificil|agitada|rara|entrecortada)|ahogarme|ahogarse|"
         r"(?:chifla|silba|zumba|suena|chilla) <g2>(?:pecho|al respirar)|almohada (?:en|sobre) (?:la|mi|su) cara",
     ),
@@ -90,13 +90,14 @@ RULES: list[tuple[str, str]] = [
         r"se (?:me|le) va (?:la comida |el agua )?por (?:otro|el otro) (?:lado|camino)|"
         r"(?:nudo|bolita|bola) en la garganta|(?:tos|toso|tose|tosiendo) <g3>(?:tomar|toma|tomo|beber|bebe|bebo|comer|"
         r"come|como|tragar|traga)|(?:tomo|toma|bebo|bebe|como|come) <g2>(?:toso|tose|me ahogo|se ahoga)|"
-        r"me da tos (?:al|cuando)",
+        r"me da tos (?:al|cuando)|(?:agua|comida|liquidos?|leche|jugo) <g3>por la nariz|"
+        r"(?:sale|salio|se (?:me|le) (?:va|sale|salio)) <g3>por la nariz",
     ),
     # swelling of throat, tongue, lips, face
     (
         "swelling",
-        r"(?:lengua|labios?|boca|cara|cachetes|mejillas) <g3>(?:hinch\w*|inflam\w*|inflad\w*|inflando|inflan|"
-        r"(?:mas )?grandes?)|"
+        r"(?:lengua|labios?|boca|cara|cachetes|mejillas) <g5>(?:hinch\w*|inflam\w*|inflad\w*|inflando|inflan|"
+        r"(?:mas )?grandes?|gord[oa]s?)|"
         r"(?:hinch\w*|inflam\w*|inflad\w*|inflando) <g2>(?:la |los |las |el |mi |mis |su |sus )?(?:labios?|lengua|boca|"
         r"cara|cachetes)|"
         r"garganta <g3>(?:hinch\w*|cerr\w*|apretad\w*)|hinch\w* <g2>(?:la |mi |su )?garganta|"
@@ -110,7 +111,10 @@ RULES: list[tuple[str, str]] = [
     ),
     ("itch", r"comez\w*|picaz\w*|me pica|le pica"),
     ("dizzy", r"marea\w*|mareo|(?:me|le) da vueltas|todo (?:me |le )?da vueltas"),
-    ("heart", r"(?:corazon|pulso) <g2>(?:acelerado|rapido|muy rapido)|palpitaciones"),
+    (
+        "heart",
+        r"(?:corazon|pulso) <g2>(?:aceler\w*|rapid\w*)|(?:late|latiendo|palpita) <g3>(?:rapid\w*|fuerte)|palpitaciones",
+    ),
     (
         "faint",
         r"desmay\w*|(?:perdi|perdio) el conocimiento|inconsciente|no responde|no reacciona|no despierta|"
@@ -121,7 +125,7 @@ RULES: list[tuple[str, str]] = [
         "speech",
         r"(?:habl\w*|voz) <g2>(?:raro|rara|extran[oa]|chistoso|gracioso|chueco|mal|diferente|lento|"
         r"enredad[oa]|como borrach[oa]|arrastrad[oa]|arrastrando|ronca|ronco|debil|apagada|cambiada|gangos[oa]|"
-        r"pastos[oa]|rar[oa])|voz <g3>(?:rar[oa]|ronc[oa]|diferente|cambiada)|"
+        r"pastos[oa]|rar[oa])|voz <g3>(?:rar[oa]|ronc[oa]|diferente|cambiada)|habl\w* <g4>borrach[oa]|"
         r"arrastr\w* (?:las )?palabras|(?:no )?(?:me|le) salen (?:bien )?las palabras|no se (?:me|le) entiende|"
         r"no (?:me|le|te|nos|les|lo|la) (?:entiendo|entendemos|entienden|entiende|entienda)|ronquera|"
         r"(?:estoy|esta|ando|anda) ronc[oa]|disartri\w*|disfoni\w*|afasi\w*|"
@@ -151,6 +155,7 @@ RULES: list[tuple[str, str]] = [
         r"(?:<cant_strong>) <g2>(?:sostener|levantar|mantener|aguantar) (?:la |mi |su )?cabeza|"
         r"se (?:me|le) (?:cae|va|ladea) la cabeza|no (?:aguanto|aguanta) la cabeza|"
         r"no (?:la|lo) (?:puedo|puede|podia) (?:sostener|levantar|detener|aguantar|mantener)|"
+        r"no (?:sostiene|sostengo|aguanta|aguanto|levanta|levanto|mantiene|mantengo) (?:la|su|mi) cabeza|"
         r"cuello <g3>no (?:me |le )?(?:aguanta|sostiene|detiene)|detener(?:la)? con (?:la|las) manos?",
     ),
     (
@@ -216,7 +221,8 @@ RULES: list[tuple[str, str]] = [
         r"me (?:orine|hice pipi|hice pis|hice del bano)|se (?:orino|hizo pipi|hizo pis)|"
         r"(?:perdi|perdio|perdiendo|no tengo|no tiene|sin) (?:el )?control (?:de|sobre) (?:la |mi |su )?"
         r"(?:vejiga|orina|pipi)|no (?:controlo|controla|puedo controlar|puede controlar|aguanto|aguanta) "
-        r"(?:la |mi |su |el )?(?:vejiga|orina|pipi|pis)|se (?:me|le) sale la orina|incontinencia",
+        r"(?:la |mi |su |el )?(?:vejiga|orina|pipi|pis)|incontinencia|"
+        r"se (?:me|le) (?:sale|salio|escapa|escapo|va|fue) (?:la |el )?(?:orina|pipi|pis)",
     ),
     (
         "bladder",
@@ -233,14 +239,16 @@ RULES: list[tuple[str, str]] = [
         "feeding",
         r"no (?:come|quiere comer|toma (?:leche|pecho|el biberon|la mamila|su leche)|quiere (?:tomar|comer|mamar)|"
         r"mama|succiona)|llanto debil|llora (?:muy )?debil|(?:muy )?(?:dormid[oa]|somnolient[oa]) y (?:flojit[oa]|"
-        r"debil|aguadit[oa])|decaid[oa]",
+        r"debil|aguadit[oa])|decaid[oa]|floj[oa]s?|aguad[oa]s?",
     ),
     ("botulism", r"(?:tengo|tiene|me dio|le dio|sera|puede ser|creo que (?:tengo|tiene|es)|es) botulismo"),
     ("botulism_talk", r"botulismo"),
     (
         "redflag_topic",
         r"(?:que|cuales) (?:sintomas|senales|signos) <g5>(?:urgencias|emergencia|hospital|911|grave|preocupar)|"
-        r"signos de alarma|cuando (?:ir|hay que ir|debo ir) a urgencias",
+        r"signos de alarma|cuando (?:ir|hay que ir|debo ir) a urgencias|"
+        r"(?:sintomas|senales|signos|saber) (?:de )?(?:que|si) (?:el botox|la toxina|el producto|se) <g1>(?:se )?"
+        r"(?:extendio|rego|paso|movio|esparcio|corrio)",
     ),
     (
         "overdose",
@@ -255,6 +263,9 @@ IDIOMS = [
     r"(?:hinch\w*|inflam\w*|moreton\w*|morad[oa]|bolitas?|rojo|roja) <g3>(?:donde|en el piquete|en los piquetes|"
     r"en la inyeccion|en las inyecciones|en la frente|en la ceja|en el lugar)",
     r"garganta (?:esta |la tengo |tengo )?inflamada|inflamacion de (?:la )?garganta",
+    # "no veo nada, cuando hace efecto?": no results, not no vision
+    r"no (?:veo|vi|ve|noto|note|he visto) (?:nada|ningun\w*|ninguna|mucho)(?=.{0,80}(?:efecto|resultado|cambio|"
+    r"diferencia|funcion|todavia|aun))",
     r"(?:se (?:me|le) )?(?:cae|caia|caera) la cara de (?:verguenza|pena)",
 ]
 
@@ -265,8 +276,10 @@ MARKERS: dict[str, str] = {
     "clause_break": r"pero|aunque|solo|solamente|y|ahora|nomas|sino|tambien|pues",
     "ok_status": (
         r"(?:respiro|respiracion|trago|garganta|vista|voz|labios|lengua|brazos|piernas|vejiga|todo lo demas|todo) "
-        r"(?:esta |estan |se siente |se ve |la tengo |lo tengo |muy |todo )*(?:bien|normal|perfect[oa]|ok|okey)\b|"
+        r"(?:esta |estan |se siente |se ve |la tengo |lo tengo |muy |todo )*(?:bien|normal|perfect[oa]|ok|okey)"
+        r"(?= [.,;:!?]| *$| y | pero | gracias| solo| nomas| todo)|"
         r"(?<!no )(?:puedo|puede) (?:respirar|tragar|ver|hablar|caminar|orinar) (?:bien|normal|sin problemas?)"
+        r"(?= [.,;:!?]| *$| y | pero | gracias| solo| nomas| todo)"
     ),
     "general": (
         r"(?:puede|pueden|podria|podrian|puedes) (?:el botox |la toxina |el tratamiento |las inyecciones |la gente |"

@@ -9,7 +9,8 @@ double?", or "is it normal to see double?" then "yes, since my injection". Shape
      "pending": [["vision", "urgent", 1733.0]],    # symptoms mentioned ambiguously (concept, level, when)
      "signs": [["eyelids", "", 1733.0]],           # symptoms reported as current (for combinations)
      "asked": [["vision", "urgent", 1733.0]],      # symptoms asked about in general or as past history
-     "audience": ["other", 1733.0]}                # someone else / staff, until said otherwise
+     "audience": ["other", 1733.0],                # someone else / staff, until said otherwise
+     "question": 1733.0}                           # the last message asked a general question
 
 Entries older than ``TTL`` seconds are dropped on read.
 """
@@ -33,6 +34,7 @@ class Recall:
     pending: list[tuple[str, str, float]] = field(default_factory=list)
     signs: list[tuple[str, str, float]] = field(default_factory=list)
     asked: list[tuple[str, str, float]] = field(default_factory=list)
+    question: float | None = None
     audience: tuple[str, float] | None = None
 
 
@@ -66,6 +68,7 @@ def recall(memory: Mapping[str, Any] | None, now: float | None = None) -> Recall
         pending=items("pending"),
         signs=items("signs"),
         asked=items("asked"),
+        question=float(memory["question"]) if fresh(memory.get("question")) else None,
         audience=audience,
     )
 
@@ -80,6 +83,7 @@ def keep(
     asked: list[tuple[str, str]],
     audience: str | None,
     consumed: bool,
+    question: bool = False,
 ) -> dict[str, Any] | None:
     """The memory to store after this message (``None`` when there is nothing worth remembering)."""
     out: dict[str, Any] = {}
@@ -96,6 +100,8 @@ def keep(
     merged_asked = _merge(before.asked, [(c, lvl, now) for c, lvl in asked])
     if merged_asked:
         out["asked"] = [list(s) for s in merged_asked]
+    if question:
+        out["question"] = now
     if audience in ("other", "staff"):
         out["audience"] = [audience, now]
     elif before.audience is not None:

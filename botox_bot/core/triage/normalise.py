@@ -139,10 +139,11 @@ def correct(token: str) -> str:
     if not _VOWELS.search(token):  # vowel-less text-speak: "brth", "cnt", "dbl", "swllw"
         return _SKELETONS.get(token, token)
     candidate = _nearest(token)
-    split = _split(token) if candidate is None and len(token) >= 6 else token  # "nopuedo", "cantbreathe"
+    close = candidate is not None and OSA.distance(token, candidate) <= 1
+    split = token if close or len(token) < 6 else _split(token)  # "nopuedo", "cantbreathe": two words run together
     if (candidate is None and split == token) or is_word(token):
         return token  # the dictionary guard: a real word is never rewritten
-    return candidate or split
+    return split if split != token else candidate or token
 
 
 def _nearest(token: str) -> str | None:
@@ -156,14 +157,14 @@ def _nearest(token: str) -> str | None:
     if len(token) == 3:
         hits = [w for w in _BY_LENGTH.get(4, ()) if OSA.distance(token, w) == 1]
         return hits[0] if len(hits) == 1 else None
-    hits = process.extract(token, _VOCABULARY, scorer=OSA.distance, score_cutoff=cutoff, limit=3)
+    hits = process.extract(token, _VOCABULARY, scorer=OSA.distance, score_cutoff=cutoff, limit=6)
     if not hits:
         return None
     best = min(hit[1] for hit in hits)
     tied = sorted((hit[0] for hit in hits if hit[1] == best), key=lambda w: -_common_ends(token, w))
-    if len(tied) > 1 and len({w[:4] for w in tied}) > 1:  # two different symptom words equally close: leave it
-        return None
-    if tied[0][0] != token[0] and best > 1:  # a two-edit change that also changes the first letter is a guess
+    if len(tied) > 1 and tied[0][:4] != tied[1][:4] and _common_ends(token, tied[0]) == _common_ends(token, tied[1]):
+        return None  # two different symptom words equally close and equally like it: leave it
+    if tied[0][0] != token[0] and best > 1 and len(token) < 7:  # short, two edits and a new first letter: a guess
         return None
     return tied[0]
 

@@ -145,6 +145,8 @@ def write(groups: dict[str, list[tuple[str, str]]], path: Path) -> None:
         for name, found in derive(rules).items():
             if found is None:
                 lines.append(f"            {json.dumps(name)}: None,")
+            elif len(found) == 1:
+                lines.append(f"            {json.dumps(name)}: ({json.dumps(next(iter(found)))},),")
             else:
                 lines.append(f"            {json.dumps(name)}: (")
                 lines += [f"                {json.dumps(p)}," for p in sorted(found)]
@@ -188,8 +190,8 @@ class Prefilter:
 
 
 if __name__ == "__main__":
-    from botox_bot.core.triage import concepts, context, crisis
+    from botox_bot.core.triage import concepts, crisis, scene
 
     target = Path(__file__).with_name("_pieces.py")
-    write({"rules": concepts.RULE_SOURCES, "markers": context.MARKER_SOURCES, "crisis": crisis.SOURCES}, target)
+    write({"rules": concepts.RULE_SOURCES, "markers": scene.MARKER_SOURCES, "crisis": crisis.SOURCES}, target)
     print(f"wrote {target}", file=sys.stderr)

@@ -26,6 +26,7 @@ from typing import Any
 
 from botox_bot.core.triage import concepts, context, crisis
 from botox_bot.core.triage import memory as mem
+from botox_bot.core.triage import scene as scenes
 from botox_bot.core.triage.concepts import LEVELS, Finding, combine
 from botox_bot.core.triage.normalise import normalise
 from botox_bot.core.triage.outcome import CALL_NOW, CRISIS, Triage
@@ -66,11 +67,11 @@ def screen(
     norm = normalise(text or "")
     findings = concepts.find(norm)
     crises = crisis.find(norm)
-    scene = context.Scene(norm)
+    scene = scenes.Scene(norm)
     injection_here = bool(_INJECTION_HINT.search(norm.text)) and scene.anywhere("injection")
     if not findings and not crises and not before.signs and not before.pending and not before.asked:
         # the common case, an FAQ question: nothing to triage, only an injection mention to remember
-        aud_here = context.audience(scene) if injection_here else None
+        aud_here = scenes.audience(scene) if injection_here else None
         aud = aud_here or (before.audience[0] if before.audience else "self")
         kept = mem.keep(
             before, now, injection=injection_here, pending=[], signs=[], asked=[], audience=aud_here, consumed=False
@@ -81,10 +82,10 @@ def screen(
     here = [f.concept for f in read.current]
     recalled = [*[f.concept for f in read.promoted], *read.from_memory]
     remembered = [c for c, _, _ in before.signs] if (here or recalled) else []
-    child = context.is_child(scene)
+    child = scenes.is_child(scene)
     result = combine([*here, *recalled, *remembered], child=child)
     alone = combine(here, child=child)
-    aud_here = context.audience(scene)
+    aud_here = scenes.audience(scene)
     aud = aud_here or (before.audience[0] if before.audience else "self")
     crisis_now, crisis_general, danger = _crisis(scene, crises, injection_here)
 
@@ -101,6 +102,8 @@ def screen(
         asked=[(f.concept, LEVELS[f.concept]) for f in read.preface if f.concept in LEVELS],
         audience=aud_here,
         consumed=read.consumed,
+        question=any(label in (context.GENERAL, context.HYPOTHETICAL) for _, label in read.labelled)
+        or any(f.concept in _PREFACE_ONLY for f in read.preface),
     )
 
     if crisis_now:
@@ -131,8 +134,12 @@ def screen(
     return Triage("none", None, (), aud, _why_not(read, result.same_day), result.same_day), kept  # type: ignore[arg-type]
 
 
-def _read(scene: context.Scene, findings: list[Finding], before: mem.Recall, injection_here: bool) -> _Read:
+def _read(scene: scenes.Scene, findings: list[Finding], before: mem.Recall, injection_here: bool) -> _Read:
     labelled = [(f, context.classify(scene, f, injection=injection_here)) for f in findings]
+    if before.question is not None and context.continues_earlier_question(scene):
+        # "what are the signs botox spread?" ... "like trouble breathing?": still the general question
+        first = scene.sentences[0][1] if scene.sentences else 0
+        labelled = [(f, context.GENERAL if label in _CURRENT and f.start < first else label) for f, label in labelled]
     current = [
         f
         for f, label in labelled
@@ -162,15 +169,15 @@ def _label(read: _Read, f: Finding) -> str:
     return next(label for g, label in read.labelled if g is f)
 
 
-def _confirms(scene: context.Scene, injection_here: bool) -> bool:
+def _confirms(scene: scenes.Scene, injection_here: bool) -> bool:
     """Does this message say an earlier, ambiguous mention is happening now?"""
     if injection_here or scene.anywhere("referback"):
         return True
-    short = len([t for t in scene.text.tokens if t not in context.PUNCT]) <= _SHORT_REPLY
+    short = len([t for t in scene.text.tokens if t not in scenes.PUNCT]) <= _SHORT_REPLY
     return short and (bool(_CONFIRM.search(scene.text.text)) or scene.anywhere("current"))
 
 
-def _crisis(scene: context.Scene, crises: list[crisis.CrisisFinding], injection_here: bool) -> tuple[bool, bool, bool]:
+def _crisis(scene: scenes.Scene, crises: list[crisis.CrisisFinding], injection_here: bool) -> tuple[bool, bool, bool]:
     now = general = danger = False
     for item in crises:
         label = context.classify(scene, item.finding, injection=injection_here)
