@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import importlib.metadata
 import statistics
 import subprocess
@@ -110,7 +111,9 @@ def fasttext_loader() -> Predict:
 
 def lingua_loader(low_accuracy: bool) -> Callable[[], Predict]:
     def load() -> Predict:
-        from lingua import Language, LanguageDetectorBuilder
+        # an optional comparison, not a dependency of the bot: measured only when it is installed
+        lingua = importlib.import_module("lingua")
+        Language, LanguageDetectorBuilder = lingua.Language, lingua.LanguageDetectorBuilder  # noqa: N806
 
         langs = [getattr(Language, name) for name in LINGUA_NAMES.values()]
         builder = LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models()

@@ -143,10 +143,12 @@ class BotRuntime:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
         if source.patient:
             await self._throttle(engine, message, source, rate_key or message.sender_id)
+        elif message.audience is None:  # staff channels: an emergency answer is written for staff to act on
+            message = message.model_copy(update={"audience": "staff"})
         reply = await engine.answer(message)
         self._count(source, reply)
         self._log(message, reply, source)
-        if source.patient and (reply.emergency or reply.handoff):
+        if source.patient and (reply.emergency or reply.urgency == "crisis" or reply.handoff):
             self._escalate(message, reply, source)
         return reply
 

@@ -124,7 +124,7 @@ async def test_the_emergency_number_is_never_a_silent_911(engine):
     reply = await ask(bare, "I cant breathe after botox")
     assert "911" not in reply.text and "your local emergency number" in reply.answer
     spanish = await ask(bare, "no puedo respirar desde el botox", sender="es")
-    assert "su número local de emergencias" in spanish.answer
+    assert "Llame al número local de emergencias" in spanish.answer
 
 
 async def test_spanish_is_understood_and_answered_in_spanish(fresh_engine):

@@ -36,7 +36,7 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
 async def test_health_and_readiness_while_loading(settings, engine, monkeypatch):
     gate = threading.Event()
 
-    def slow_load(config, store=None):
+    def slow_load(config, store=None, channels=None):
         gate.wait(10)
         return Engine(engine.content, engine.classifier, config, store)
 
@@ -64,7 +64,7 @@ async def test_health_and_readiness_while_loading(settings, engine, monkeypatch)
 
 
 async def test_content_that_fails_to_load_is_not_ready(settings, content_copy):
-    (content_copy / "responses" / "topics.yml").write_text("responses: [broken\n")
+    (content_copy / "responses" / "en" / "topics.yml").write_text("responses: [broken\n")
     conf = settings.model_copy(update={"content_dir": content_copy})
     async with TestClient(TestServer(create_app(conf), host="127.0.0.1")) as client:
         for _ in range(100):

@@ -18,8 +18,33 @@ def _clean_env(monkeypatch):
 
 def test_embedded_defaults_need_no_setup():
     settings = load_settings()
-    assert settings.emergency_number == "911" and settings.clinic_phone == ""
-    assert not settings.log_message_text
+    assert settings.clinic_phone == "" and not settings.log_message_text
+    assert settings.emergency_numbers() == (None, None)  # no silent 911: replies say "your local emergency number"
+
+
+@pytest.mark.parametrize(
+    "country, numbers",
+    [
+        ("US", ("911", "988")),
+        ("ca", ("911", "9-8-8")),
+        ("GB", ("999", "Samaritans 116 123")),
+        ("UK", ("999", "Samaritans 116 123")),
+        ("FR", ("112", None)),
+        ("AU", ("000", "Lifeline 13 11 14")),
+    ],
+)
+def test_the_country_sets_the_emergency_number_and_crisis_line(monkeypatch, country, numbers):
+    monkeypatch.setenv("BOTOX_BOT_COUNTRY", country)
+    assert load_settings().emergency_numbers() == numbers
+    monkeypatch.setenv("BOTOX_BOT_EMERGENCY_NUMBER", "112")
+    assert load_settings().emergency_numbers()[0] == "112"  # an explicit setting wins
+
+
+def test_an_unknown_country_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("BOTOX_BOT_COUNTRY", "Atlantis")
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert "BOTOX_BOT_COUNTRY" in str(info.value) and "unknown country" in str(info.value)
 
 
 def test_environment_and_file_and_flags_in_order(monkeypatch, tmp_path):
@@ -38,7 +63,7 @@ def test_environment_and_file_and_flags_in_order(monkeypatch, tmp_path):
     [
         ({"BOTOX_BOT_CONFIDENCE_THRESHOLD": "2"}, "BOTOX_BOT_CONFIDENCE_THRESHOLD"),
         ({"BOTOX_BOT_CONTEXT_TTL_SECONDS": "soon"}, "BOTOX_BOT_CONTEXT_TTL_SECONDS"),
-        ({"BOTOX_BOT_EMERGENCY_NUMBER": "  "}, "BOTOX_BOT_EMERGENCY_NUMBER"),
+        ({"BOTOX_BOT_SELECTOR_THRESHOLD": "-1"}, "BOTOX_BOT_SELECTOR_THRESHOLD"),
     ],
 )
 def test_a_wrong_setting_is_named(monkeypatch, env, name):
@@ -120,6 +145,7 @@ def test_the_engine_gets_its_own_config_and_no_credentials(monkeypatch):
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret")
     monkeypatch.setenv("BOTOX_BOT_CLINIC_NAME", "Riverside Skin")
+    monkeypatch.setenv("BOTOX_BOT_COUNTRY", "US")
     config = load_settings().engine_config()
     assert config.clinic_name == "Riverside Skin" and config.emergency_number == "911"
     values = [getattr(config, f.name) for f in dataclasses.fields(config)]

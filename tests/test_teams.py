@@ -43,7 +43,8 @@ from tests.teams_mock import (
 )
 
 PATH = "/api/messages"
-CHOICE_QUESTION = "how often side effects"  # close call between repeat_treatment and safety: the bot asks
+CHOICE_QUESTION = "repeat treatment side effects"  # repeat_treatment first, safety second: the bot asks when told to
+CLOSE = {"choice_margin": 1.0}  # every close call offers choices, whatever the model's exact scores
 ADAPTIVE = "application/vnd.microsoft.card.adaptive"
 
 # The SDK's adapter reads the caller's identity from request["claims_identity"], a string key; aiohttp warns
@@ -343,7 +344,7 @@ async def test_mention_with_entities_and_spacing_teams_adds(teams, keys, connect
 
 # -- choices ---------------------------------------------------------------------------------------------
 async def test_choices_are_buttons_and_a_click_answers_that_topic(teams, keys, connector, asked):
-    client = await teams()
+    client = await teams(**CLOSE)
     place = channel_conversation()
     question = message(CHOICE_QUESTION, connector.service_url, place, mention=True)
     call = await send(client, keys, connector, question)
@@ -370,7 +371,7 @@ async def test_choices_are_buttons_and_a_click_answers_that_topic(teams, keys, c
     assert CONSULT in texts(card_of(picked["activity"]))[-2]
 
 
-async def test_welcome_topic_buttons_answer_in_a_personal_chat(teams, keys, connector, asked):
+async def test_welcome_topic_buttons_answer_in_a_personal_chat(teams, keys, connector, asked, engine):
     client = await teams()
     welcome = await send(
         client,
@@ -381,7 +382,7 @@ async def test_welcome_topic_buttons_answer_in_a_personal_chat(teams, keys, conn
         ),
     )
     button = actions(card_of(welcome["activity"]))[1]
-    assert button["title"] == "How long it lasts"
+    assert button["title"] == engine.content.title("duration")
     call = await send(
         client,
         keys,

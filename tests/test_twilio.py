@@ -103,11 +103,12 @@ async def test_a_question_by_sms(twilio):
 
 
 async def test_a_numbered_choice_by_sms(twilio):
-    client = await twilio()
-    first = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how often side effects"))))
+    client = await twilio(choice_margin=1.0)  # every close call offers choices, whatever the model's exact scores
+    question = sms_form("repeat treatment side effects")
+    first = sms_body(await twiml(await post_signed(client, "/twilio/sms", question)))
     assert "Reply 1 for" in first and "Reply 2 for" in first
     second = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("2"))))
-    assert "swallowing" in second.lower() and "Reply 1 for" not in second  # the safety answer
+    assert "side effect" in second.lower() and "Reply 1 for" not in second  # the safety answer
 
 
 async def test_stop_start_help(twilio):
@@ -227,20 +228,31 @@ async def test_an_unplaceable_question_gets_one_retry(twilio):
     first = await twiml(await post_signed(client, "/twilio/voice", call_form("what's the weather in Paris")))
     assert gather_of(first).get("action") == "/twilio/voice?attempt=1"
     assert CONSULT in " ".join(says(first))
-    assert "You can ask about how Botox works, how long it lasts," in " ".join(says(first))  # the content's titles
+    assert "You can ask about " in " ".join(says(first))  # the content's titles follow
     second = await twiml(
         await post_signed(client, "/twilio/voice?attempt=1", call_form("who won the football last night"))
     )
     assert second.find("Gather") is None and second.find("Hangup") is not None
 
 
-async def test_an_emergency_call_is_spoken_first_and_offers_the_clinic(twilio):
+async def test_a_call_now_caller_is_told_to_hang_up_and_call_and_never_offered_the_clinic(twilio):
     client = await twilio()
     root = await twiml(
         await post_signed(client, "/twilio/voice", call_form("I had botox and now I can't breathe properly"))
     )
     first = root[0]
     assert first.tag == "Say" and "9 1 1" in first.text and "hang up" in first.text.lower()
+    assert root.find("Gather") is None and root.find("Hangup") is not None  # no "press 1": it would delay 911
+    assert "press 1" not in " ".join(says(root)).lower()
+
+
+async def test_an_emergency_department_call_is_spoken_first_and_offers_the_clinic(twilio):
+    client = await twilio()
+    root = await twiml(
+        await post_signed(client, "/twilio/voice", call_form("since my botox last week i have double vision"))
+    )
+    first = root[0]
+    assert first.tag == "Say" and "emergency room" in first.text.lower()
     gather = gather_of(root)
     assert gather.get("action") == "/twilio/voice/connect" and "dtmf" in gather.get("input")
     connect = await twiml(await post_signed(client, "/twilio/voice/connect", call_form(Digits="1")))
@@ -254,7 +266,7 @@ async def test_an_emergency_call_without_a_clinic_number_offers_no_dial(twilio):
     root = await twiml(await post_signed(client, "/twilio/voice", call_form("my throat is closing after botox")))
     assert root.find("Gather") is None and root.find("Hangup") is not None
     assert "9 1 1" in root[0].text
-    assert CONSULT in says(root)[-1]  # the consult prompt still ends the reply
+    assert "let Riverside Skin know" in says(root)[-1]  # the emergency's own provider line ends the reply
 
 
 async def test_an_emergency_by_sms_or_call_is_escalated_to_staff(twilio):

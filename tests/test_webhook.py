@@ -13,7 +13,8 @@ from botox_bot.server import signing
 from tests.conftest import CONSULT
 
 HOOK = "/webhooks/rest/webhook"
-CHOICE_QUESTION = "how often side effects"  # close call between repeat_treatment and safety: the bot asks
+CHOICE_QUESTION = "repeat treatment side effects"  # repeat_treatment first, safety second: the bot asks when told to
+CLOSE = {"choice_margin": 1.0}  # every close call offers choices, whatever the model's exact scores
 
 
 async def ask(client, message, sender="patient-1", **extra):
@@ -43,7 +44,7 @@ async def test_answer_in_rasa_format(serve):
     custom = message["custom"]
     assert custom["intent"] == "duration" and custom["emergency"] is False and custom["urgency"] is None
     assert 0.5 < custom["confidence"] <= 1
-    assert custom["sources"] and all(s.startswith("https://") for s in custom["sources"])
+    assert custom["sources"] and all(s.startswith(("https://", "http://")) for s in custom["sources"])
     assert message["text"] == f"{custom['answer']}\n\n{custom['consult']}"
 
 
@@ -52,11 +53,12 @@ async def test_emergency_is_flagged(serve):
     (message,) = await (await ask(client, "my throat feels tight and I can't swallow since the botox")).json()
     assert message["custom"]["emergency"] is True
     assert message["custom"]["urgency"] == "call_now"
-    assert "911" in message["text"] and CONSULT in message["text"]
+    assert message["text"].startswith("Call 911 now.") and "Then let Riverside Skin know." in message["text"]
+    assert CONSULT not in message["text"]  # no "not medical advice" diluting the instruction
 
 
 async def test_buttons_and_their_payloads(serve):
-    client = await serve()
+    client = await serve(**CLOSE)
     (message,) = await (await ask(client, CHOICE_QUESTION)).json()
     buttons = message["buttons"]
     assert [b["payload"] for b in buttons] == ["/repeat_treatment", "/safety"]
@@ -69,14 +71,14 @@ async def test_buttons_and_their_payloads(serve):
 
 
 async def test_a_choice_by_its_number(serve):
-    client = await serve()
+    client = await serve(**CLOSE)
     await ask(client, CHOICE_QUESTION, sender="p2")
     (picked,) = await (await ask(client, "1", sender="p2")).json()
     assert picked["custom"]["intent"] == "repeat_treatment"
 
 
 async def test_no_sender_gets_a_fresh_id_and_no_shared_context(serve):
-    client = await serve()
+    client = await serve(**CLOSE)
     first = (await (await client.post(HOOK, json={"message": CHOICE_QUESTION})).json())[0]
     second = (await (await client.post(HOOK, json={"message": "1"})).json())[0]
     assert first["recipient_id"].startswith("anonymous-")

@@ -51,7 +51,7 @@ class VoiceChannel(TwilioChannel):
             reply = await self.answer(message)
         except RateLimited:
             return self.twiml(self._too_fast())
-        if reply.emergency:
+        if reply.urgency is not None:  # an emergency or a crisis: said plainly, then the call ends
             return self.twiml(self._emergency(reply))
         if reply.fallback:
             return self.twiml(self._retry_or_goodbye(failures + 1, self._speech(reply.text)))
@@ -108,10 +108,12 @@ class VoiceChannel(TwilioChannel):
         return response
 
     def _emergency(self, reply: Reply) -> VoiceResponse:
-        """Spoken first and plainly; then, when the clinic has a number, the offer to connect."""
+        """Spoken first and plainly. A caller who must call the emergency number now (or a crisis line) is told to
+        hang up and call, and is never offered the clinic: pressing 1 would only delay the call that matters
+        (clinical review C36). For the emergency department level, the clinic's number may be offered after."""
         response = VoiceResponse()
         response.say(self._speech(reply.answer), **VOICE)
-        if self.clinic.phone:
+        if self.clinic.phone and reply.urgency == "urgent":
             gather = Gather(
                 input="dtmf speech",
                 num_digits=1,
