@@ -7,7 +7,7 @@ be stale.
 
 GROUPS: dict[str, dict] = {
     "rules": {
-        "fingerprint": "71773116d1996da846dbde6c9e549549cab651f609ac21c371a8f84863b19663",
+        "fingerprint": "40103c0ca8bd7fd0ae541007ae75439333ca23c598b1646886c9309161a0030c",
         "pieces": {
             "breathing#0": (
                 "agarrar",
@@ -1164,7 +1164,7 @@ GROUPS: dict[str, dict] = {
         },
     },
     "markers": {
-        "fingerprint": "53c4d41de911dff513f2f70874bc505b28d2d84c16a9471eb99e954f6b18d3d7",
+        "fingerprint": "bae21ba509f69a325b8047c596e9c15046dbc3a24353b1ad4bc2a40e37d818cd",
         "pieces": {
             "general": (
                 "according",
@@ -1369,21 +1369,27 @@ GROUPS: dict[str, dict] = {
                 "algun",
                 "antes",
                 "avoid",
+                "become",
                 "before",
                 "case",
                 "caso",
                 "dont",
+                "end",
                 "event",
                 "ever",
                 "evitar",
                 "fear",
+                "frozen",
                 "get",
                 "if",
                 "incase",
+                "left",
+                "look",
                 "miedo",
                 "next",
                 "not",
                 "one",
+                "paraly",
                 "por",
                 "prevent",
                 "proxima",
@@ -1391,9 +1397,11 @@ GROUPS: dict[str, dict] = {
                 "should",
                 "si",
                 "someday",
+                "stuck",
                 "suppose",
                 "supposing",
                 "tomorrow",
+                "turn",
                 "what",
                 "when",
                 "worried",
