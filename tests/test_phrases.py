@@ -10,6 +10,7 @@ import pytest
 
 from botox_bot.channels.formatting import clinic_detail, listing, served_languages
 from botox_bot.channels.phrases import available, phrases, plain_word
+from tests.conftest import REPO
 
 OTHERS = [lang for lang in available() if lang != "en"]
 
@@ -110,3 +111,15 @@ def test_served_languages_follow_the_content_and_the_clinics_setting(engine):
     assert served_languages(content, ["es"]) == ["es"]
     assert served_languages(content, ["en"]) == ["en"]
     assert served_languages(None) == list(available())
+
+
+def test_the_twilio_page_lists_every_keyword_for_the_clinics_twilio_settings():
+    """The docs tell a clinic which words to mirror in Twilio's Advanced Opt-Out: they must be the bot's own."""
+    page = (REPO / "docs" / "channels" / "twilio.md").read_text(encoding="utf-8")
+    rows = {"stop": "opt out", "start": "opt back in", "help": "help"}
+    for kind, label in rows.items():
+        cells = re.search(rf"^\| {label} \| (.*) \| (.*) \|$", page, re.M)
+        assert cells, label
+        for column, lang in zip(cells.groups(), ("en", "es")):
+            listed = {plain_word(word) for word in re.split(r"[,()]", column) if word.strip()}
+            assert set(phrases(lang).words(f"sms.keywords.{kind}")) == listed, (kind, lang)
