@@ -9,7 +9,8 @@ import string
 import pytest
 
 from botox_bot.channels.formatting import clinic_detail, listing, served_languages
-from botox_bot.channels.phrases import available, phrases, plain_word
+from botox_bot.channels.phrases import available, phrases, plain_word, plain_words
+from botox_bot.channels.twilio.phone_text import sms_segments
 from tests.conftest import REPO
 
 OTHERS = [lang for lang in available() if lang != "en"]
@@ -61,6 +62,17 @@ def test_no_phrase_is_empty_and_keywords_are_single_plain_words(lang):
             assert re.fullmatch(r"[a-z]+", word), (lang, kind, word)
 
 
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_keyword_replies_stay_gsm7_so_they_cost_one_or_two_segments(lang):
+    """Written without á, í, ó, ú on purpose: one of them would make a reply UCS-2 (70/67 characters a segment)."""
+    words = phrases(lang)
+    values = {"clinic_name": "Riverside Skin", "emergency_number": "911", "phone": "555-0100"}
+    values["call_us"] = words.text("sms.call_us", **values)
+    for key in ("sms.stopped", "sms.started", "sms.help"):
+        segments = sms_segments(words.text(key, **values))
+        assert segments.encoding == "GSM-7" and segments.count <= 2, (lang, key, segments)
+
+
 def test_a_keyword_means_one_thing_in_every_language():
     kinds: dict[str, set[str]] = {}
     for lang in available():
@@ -91,6 +103,10 @@ def test_lists_read_as_each_language_writes_them(lang, items, last, words):
 )
 def test_plain_words_for_matching(text, word):
     assert plain_word(text) == word
+
+
+def test_plain_words_drop_punctuation_between_words():
+    assert plain_words("Sí, por favor.") == "si por favor" and plain_words("yes-please!") == "yes please"
 
 
 def test_unset_clinic_details_are_said_in_the_channels_language(engine, settings):

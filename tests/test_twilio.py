@@ -362,7 +362,7 @@ async def test_a_sentence_with_a_keyword_in_it_is_a_question(twilio):
 async def test_ayuda_is_answered_in_spanish_and_help_in_the_senders_language(twilio):
     client = await twilio()
     ayuda = await sms(client, "ayuda")
-    assert "911" in ayuda and "555-0100" in ayuda and "PARAR" in ayuda and "información general" in ayuda
+    assert "911" in ayuda and "555-0100" in ayuda and "PARAR" in ayuda and "respuesta general" in ayuda
     english = await sms(client, "HELP", sender="+15555550111")
     assert "STOP" in english and "Botox helpline" in english
     await sms(client, "¿el bótox es seguro?", sender="+15555550122")
@@ -381,7 +381,7 @@ async def test_spanish_opt_out_works_where_the_clinic_serves_only_english(twilio
 async def test_unset_clinic_details_read_as_the_content_says_them_in_spanish(twilio):
     client = await twilio(clinic_name=None, emergency_number=None, country=None, clinic_phone="")
     ayuda = await sms(client, "AYUDA")
-    assert "nuestra clínica" in ayuda and "número local de emergencias" in ayuda and "Llámenos" not in ayuda
+    assert "nuestra clínica" in ayuda and "número local de emergencias" in ayuda and "Llame al" not in ayuda
     assert "our clinic" in await sms(client, "HELP", sender="+15555550111")
 
 
@@ -469,7 +469,7 @@ async def test_a_spanish_urgent_caller_is_offered_the_clinic_in_spanish(twilio):
     gather = gather_of(root)
     assert gather.get("action") == "/twilio/voice/connect?lang=es" and gather.get("language") == "es-US"
     assert "oprima 1 o diga sí" in " ".join(says(gather))
-    yes = await twiml(await post_signed(client, "/twilio/voice/connect?lang=es", call_form("sí, por favor")))
+    yes = await twiml(await post_signed(client, "/twilio/voice/connect?lang=es", call_form("Sí.")))
     assert yes.find("Dial").text == "555-0100" and "Le comunico" in spoken(yes, "es-US")
     no = await twiml(await post_signed(client, "/twilio/voice/connect?lang=es", call_form("no, gracias")))
     assert no.find("Dial") is None and "Adiós" in spoken(no, "es-US")

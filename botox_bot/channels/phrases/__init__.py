@@ -14,6 +14,7 @@ one: the same keys, the same placeholders.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ def plain_word(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.strip().casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.strip(".,;:!?¡¿'\"()[] ").split())
+
+
+def plain_words(text: str) -> str:
+    """Every word of ``text`` as ``plain_word`` makes it, punctuation gone: "Sí, por favor." -> "si por favor"."""
+    return " ".join(re.sub(r"[\W_]+", " ", plain_word(text)).split())
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from botox_bot.channels.base import Route
 from botox_bot.channels.formatting import clinic_detail, served_languages, topic_choices
-from botox_bot.channels.phrases import Phrases, phrases, plain_word
+from botox_bot.channels.phrases import Phrases, phrases, plain_words
 from botox_bot.channels.twilio import TwilioChannel
 from botox_bot.channels.twilio.phone_text import speech_text, spoken_number
 from botox_bot.core.models import Message, Reply
@@ -85,7 +85,7 @@ class VoiceChannel(TwilioChannel):
         """The caller's answer to 'press 1 to be connected to the clinic'."""
         form = await self.verified_form(request)
         lang = self._call_language(request)
-        said = f" {plain_word(form.get('SpeechResult') or '')} "
+        said = f" {plain_words(form.get('SpeechResult') or '')} "
         wants = form.get("Digits") == "1" or any(f" {w} " in said for w in phrases(lang).words("voice.yes_words"))
         response = VoiceResponse()
         if wants and self.clinic.phone:
