@@ -5,7 +5,9 @@ used only while its fingerprint matches the rules; otherwise it is derived again
 be stale.
 """
 
-GROUPS: dict[str, dict] = {
+from typing import Any
+
+GROUPS: dict[str, dict[str, Any]] = {
     "rules": {
         "fingerprint": "40103c0ca8bd7fd0ae541007ae75439333ca23c598b1646886c9309161a0030c",
         "pieces": {

@@ -676,7 +676,7 @@ MARKERS: dict[str, str] = {
         r"(?:can|could|able to) (?:still )?(?:breathe|swallow|see|talk|speak|walk|pee|eat|drink) (?:fine|ok|okay|"
         r"normally|just fine|well|perfectly|without (?:any )?(?:problems?|issues?|trouble|difficulty))|"
         r"(?:breathe|breathing|swallow\w*|talk\w*|speak\w*|see|seeing) without (?:any )?(?:problems?|issues?|trouble|"
-        r"difficulty)",
+        r"difficulty)"
     ),
     # a question about botox or people in general ("can botox cause ...", "what are the signs of ...")
     "general": (
