@@ -364,6 +364,7 @@ PREFACE = [
     ("how common is trouble breathing after neck botox", "call_now", "general question"),
     ("what should I do if I ever get a droopy eyelid and blurry vision", "urgent", "general question"),
     ("if my lips swell after a lip flip what do i do", "call_now", "general question"),
+    ("how long do lips usually stay puffy after lip injections?", "call_now", "general question"),
     ("last year I had double vision, it went away", "urgent", "resolved history"),
     ("back in 2019 i had trouble swallowing for a week after neck tox", "call_now", "resolved history"),
     ("my voice was hoarse years ago after botox, cleared up on its own", "urgent", "resolved history"),

@@ -5,7 +5,9 @@ used only while its fingerprint matches the rules; otherwise it is derived again
 be stale.
 """
 
-GROUPS: dict[str, dict] = {
+from typing import Any
+
+GROUPS: dict[str, dict[str, Any]] = {
     "rules": {
         "fingerprint": "40103c0ca8bd7fd0ae541007ae75439333ca23c598b1646886c9309161a0030c",
         "pieces": {
@@ -1164,7 +1166,7 @@ GROUPS: dict[str, dict] = {
         },
     },
     "markers": {
-        "fingerprint": "bae21ba509f69a325b8047c596e9c15046dbc3a24353b1ad4bc2a40e37d818cd",
+        "fingerprint": "6054fba37bb9f7493ca83e98d90bddcfc69d2835e7481ac0b2aa76425c686628",
         "pieces": {
             "general": (
                 "according",
@@ -1333,6 +1335,7 @@ GROUPS: dict[str, dict] = {
             "weak_general": (
                 "anyone",
                 "bad",
+                "bruised",
                 "cause",
                 "common",
                 "comun",
@@ -1340,14 +1343,17 @@ GROUPS: dict[str, dict] = {
                 "concerned",
                 "concerning",
                 "dangerous",
+                "droopy",
                 "dura",
                 "emergency",
                 "expected",
                 "from",
                 "grave",
+                "heavy",
                 "long",
                 "mean",
                 "normal",
+                "numb",
                 "ok",
                 "okay",
                 "panic",
@@ -1355,8 +1361,11 @@ GROUPS: dict[str, dict] = {
                 "por",
                 "preocupar",
                 "problem",
+                "puffy",
+                "red",
                 "serious",
                 "something",
+                "swollen",
                 "th",
                 "typical",
                 "usual",

@@ -676,7 +676,7 @@ MARKERS: dict[str, str] = {
         r"(?:can|could|able to) (?:still )?(?:breathe|swallow|see|talk|speak|walk|pee|eat|drink) (?:fine|ok|okay|"
         r"normally|just fine|well|perfectly|without (?:any )?(?:problems?|issues?|trouble|difficulty))|"
         r"(?:breathe|breathing|swallow\w*|talk\w*|speak\w*|see|seeing) without (?:any )?(?:problems?|issues?|trouble|"
-        r"difficulty)",
+        r"difficulty)"
     ),
     # a question about botox or people in general ("can botox cause ...", "what are the signs of ...")
     "general": (
@@ -733,6 +733,8 @@ MARKERS: dict[str, str] = {
         r"an emergency|something to worry about|usual|typical|a concern)|"
         r"(?:should|do) (?:i|we) (?:be )?(?:worried|worry|concerned|panic)|anyone else|"
         r"how long (?:does|will|do|can|should|would) (?:it|this|that|the|they)? ?(?:\w+ )?(?:last|take)|"
+        r"how long (?:does|do|will|would|can|should) (?:\w+ ){1,3}(?:stay|remain|keep|be) (?:\w+ )?(?:swollen|puffy|"
+        r"bruised|red|numb|droopy|heavy)|"
         r"what does (?:it|this|that) mean|why (?:do|does|would|is|am|are)\b|"
         r"(?:is|could|can) (?:that|this) (?:be )?(?:a |an )?(?:side effect|from (?:the )?botox|caused by|related|"
         r"emergency|serious)|(?:can|could|does|would) (?:botox|it|tox) cause (?:that|this|it)|is (?:that|this) from"
