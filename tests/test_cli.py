@@ -27,9 +27,26 @@ def test_ask_json_has_the_reply_fields(run_cli):
     assert reply["intent"] == "duration" and reply["slots"]["use"] == "sweating"
 
 
-def test_ask_emergency_is_marked(run_cli):
+def test_ask_emergency_is_marked_and_never_a_silent_911(run_cli):
     result = run_cli("ask", "i cant breathe after my botox")
-    assert result.returncode == 0 and "URGENT" in result.stdout and "911" in result.stdout
+    assert result.returncode == 0 and "URGENT" in result.stdout
+    assert "your local emergency number" in result.stdout and "911" not in result.stdout  # no country set
+    result = run_cli("ask", "i cant breathe after my botox", env={"BOTOX_BOT_COUNTRY": "GB"})
+    assert "Call 999 now." in result.stdout
+
+
+def test_ask_in_spanish_is_answered_in_spanish(run_cli):
+    result = run_cli("ask", "--json", "¿cuánto dura el bótox en la frente?", env={"BOTOX_BOT_COUNTRY": "US"})
+    reply = json.loads(result.stdout)
+    assert reply["language"] == "es" and reply["intent"] == "duration" and "meses" in reply["answer"]
+
+
+def test_evaluate_triage_reports_the_corpus_gates(run_cli):
+    from tests.conftest import REPO
+
+    result = run_cli("evaluate", "--triage", str(REPO / "tests" / "data" / "triage"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "red flags caught" in result.stdout and "gates: call_now_at_call_now=PASS" in result.stdout
 
 
 def test_classify_streams_json_lines_in_order(run_cli):
@@ -83,14 +100,14 @@ def test_check_accepts_the_shipped_content(run_cli):
 
 
 def test_check_names_file_and_line_of_broken_content(run_cli, content_copy):
-    (content_copy / "intents" / "oops.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  exmples: x\n')
+    (content_copy / "intents" / "en" / "oops.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  exmples: x\n')
     result = run_cli("check", "--content", str(content_copy))
     assert result.returncode == 2
     assert "oops.yml:4" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_every_command_refuses_broken_content_cleanly(run_cli, content_copy):
-    (content_copy / "responses" / "general.yml").write_text("responses: [\n")
+    (content_copy / "responses" / "en" / "general.yml").write_text("responses: [\n")
     for args in (["ask", "hi"], ["classify"], ["shell"], ["evaluate"]):
         result = run_cli(*args, "--content", str(content_copy), stdin="hi\n")
         assert result.returncode == 2, args
@@ -124,7 +141,7 @@ def test_evaluate_scores_a_tsv_and_writes_reports(run_cli, tmp_path):
 
 
 def test_evaluate_cross_validates_without_a_file(run_cli):
-    result = run_cli("evaluate", "--folds", "2")
+    result = run_cli("evaluate", "--folds", "2", timeout=900)  # two trainings on the whole content
     assert result.returncode == 0, result.stderr
     assert "2-fold cross-validation" in result.stdout and "accuracy:" in result.stdout
 
@@ -133,7 +150,7 @@ def test_evaluate_rejects_a_bad_tsv(run_cli, tmp_path):
     tsv = tmp_path / "bad.tsv"
     tsv.write_text("q\ta\nhello\tx\n")
     result = run_cli("evaluate", str(tsv))
-    assert result.returncode == 2 and "bad.tsv:1: missing column" in result.stderr
+    assert result.returncode == 2 and "bad.tsv:1: needs a question column" in result.stderr
 
 
 def test_console_script_and_train(run_cli, tmp_path):

@@ -169,7 +169,7 @@ def test_serve_refuses_a_wrong_setting_by_name(run_cli):
 
 
 def test_serve_refuses_broken_content_by_file_and_line(run_cli, content_copy):
-    (content_copy / "intents" / "duration.yml").write_text("nlu:\n  - intent: duration\n    examples: [\n")
+    (content_copy / "intents" / "en" / "duration.yml").write_text("nlu:\n  - intent: duration\n    examples: [\n")
     result = run_cli("serve", "--port", "0", "--content", str(content_copy), timeout=30)
     assert result.returncode == 2 and "duration.yml:" in result.stderr
 
