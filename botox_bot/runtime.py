@@ -22,7 +22,8 @@ from aiohttp import web
 from botox_bot.core.content import Content
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
-from botox_bot.escalation import Escalation, Escalations, EscalationSink
+from botox_bot.desk.ids import ConversationIds
+from botox_bot.escalation import Escalation, EscalationPolicy, Escalations, EscalationSink
 from botox_bot.server.errors import Problem
 from botox_bot.server.logs import LINE_WRITTEN, request_fields, request_id
 from botox_bot.server.metrics import Metrics
@@ -80,7 +81,8 @@ class BotRuntime:
         self._engine = engine
         self._loading: asyncio.Task[None] | None = None
         self.load_error: str | None = None
-        self.escalations = Escalations(self.metrics)
+        self.ids = ConversationIds.from_settings(settings)  # the keyed conversation ids staff and the store see
+        self.escalations = Escalations(self.metrics, _escalation_policy(settings))
         self.metrics.ready.set(1 if engine else 0)
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ class BotRuntime:
         yield
         if self._loading and not self._loading.done():
             self._loading.cancel()
-        await self.escalations.drain(timeout=10)
+        await self.escalations.drain(timeout=self.settings.shutdown_timeout_seconds)
         await self.store.close()
 
     async def load(self) -> None:
@@ -131,12 +133,23 @@ class BotRuntime:
         return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
     # -- answering -------------------------------------------------------------------------------
-    async def answer(self, message: Message, source: Source, rate_key: str | None = None) -> Reply:
+    async def answer(
+        self,
+        message: Message,
+        source: Source,
+        rate_key: str | None = None,
+        *,
+        no_reply: str | None = None,
+        contact: str | None = None,
+    ) -> Reply:
         """Rate limit, answer, count, log what may be logged, escalate: the same for every channel.
 
         What happens beyond answering follows from what ``source`` (the channel) declares about itself. On a
         patient channel a sender over the limit gets ``RateLimited`` (``rate_key``, default the sender id,
         is whom the limit counts), unless the message has a red flag.
+
+        ``no_reply``: the channel will not deliver the reply, and why ("opted out"); an escalation then says so,
+        with ``contact`` (how staff can reach the person instead) rather than "answer sent".
         """
         engine = self._engine
         if engine is None:
@@ -149,7 +162,7 @@ class BotRuntime:
         self._count(source, reply)
         self._log(message, reply, source)
         if source.patient and (reply.emergency or reply.urgency == "crisis" or reply.handoff):
-            self._escalate(message, reply, source)
+            self._escalate(message, reply, source, no_reply, contact)
         return reply
 
     async def _throttle(self, engine: Engine, message: Message, source: Source, key: str) -> None:
@@ -193,9 +206,16 @@ class BotRuntime:
         """A channel that can reach staff (Slack's staff channel) registers here."""
         self.escalations.add_sink(sink)
 
-    def _escalate(self, message: Message, reply: Reply, source: Source) -> None:
-        """Tell staff in the background: the patient's answer never waits for Slack."""
+    def _escalate(
+        self, message: Message, reply: Reply, source: Source, no_reply: str | None = None, contact: str | None = None
+    ) -> None:
+        """Tell staff in the background, from the reply's typed fields: the patient's answer never waits for Slack.
+
+        Message text and sender only when message-text logging is on; the patient's own contact (their number)
+        only when no reply could reach them, since then it is the one way staff can act.
+        """
         loud = self.settings.log_message_text
+        conversation = self.ids.conversation(source.name, message.sender_id)
         self.escalations.send(
             Escalation(
                 channel=source.name,
@@ -204,7 +224,32 @@ class BotRuntime:
                 urgency=reply.urgency,
                 time=datetime.now(UTC),
                 request_id=request_id.get(),
+                intent=reply.intent,
+                audience=reply.audience,
+                language=reply.language,
+                language_name=self._language_name(reply.language),
+                conversation=conversation,
+                delivered=no_reply is None,
+                undelivered_reason=no_reply,
+                contact=contact if no_reply is not None else None,
                 text=message.text if loud else None,
                 sender=message.sender_id if loud else None,
-            )
+            ),
+            key=conversation,
         )
+
+    def _language_name(self, code: str) -> str:
+        """The patient's language as staff (who read English) call it: "Spanish"."""
+        content = self.content
+        names = content.language_names.get("en", {}) if content else {}
+        return names.get(code, code)
+
+
+def _escalation_policy(settings: Settings) -> EscalationPolicy:
+    return EscalationPolicy(
+        window_seconds=settings.escalation_window_seconds,
+        global_per_minute=settings.escalation_per_minute,
+        queue_size=settings.escalation_queue_size,
+        concurrency=settings.escalation_concurrency,
+        max_attempts=settings.escalation_attempts,
+    )

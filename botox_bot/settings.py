@@ -214,6 +214,19 @@ class Settings(BaseSettings):
         None, description="Slack channel id where emergencies and requests for a person on patient channels go."
     )
 
+    # -- staff escalations and the desk ------------------------------------------------------------
+    escalation_window_seconds: float = Field(
+        300, gt=0, description="One escalation per conversation in this window; more are folded into a count."
+    )
+    escalation_per_minute: int = Field(
+        30, ge=1, description="Escalations posted a minute across every sender; past it, one summary a minute."
+    )
+    escalation_queue_size: int = Field(1000, ge=1, description="Escalations waiting for the staff channel at most.")
+    escalation_concurrency: int = Field(4, ge=1, description="Escalations sent to the staff channel at once.")
+    escalation_attempts: int = Field(
+        5, ge=1, description="Tries per escalation when the staff channel asks to wait (Slack's Retry-After)."
+    )
+
     # -- platform credentials, under their platforms' usual names ---------------------------------
     slack_bot_token: OptionalSecret = Field(None, validation_alias=_platform("SLACK_BOT_TOKEN"))
     slack_signing_secret: OptionalSecret = Field(None, validation_alias=_platform("SLACK_SIGNING_SECRET"))

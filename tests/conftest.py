@@ -121,9 +121,9 @@ def asked(monkeypatch):
     seen = []
     real = BotRuntime.answer
 
-    async def spy(self, msg, *args):
+    async def spy(self, msg, *args, **kwargs):
         seen.append(msg)
-        return await real(self, msg, *args)
+        return await real(self, msg, *args, **kwargs)
 
     monkeypatch.setattr(BotRuntime, "answer", spy)
     return seen

@@ -17,10 +17,12 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -28,7 +30,7 @@ from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
 from botox_bot.channels.slack.feedback import count_feedback
 from botox_bot.core.models import Message
-from botox_bot.escalation import Escalation
+from botox_bot.escalation import Escalation, RetryLater
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
 from botox_bot.settings import Settings, SettingsError, SlackSettings
@@ -191,6 +193,17 @@ class SlackListeners:
         return f"slack:thread:{channel}:{thread}"
 
 
+def _retry_after(headers: Any) -> float:
+    """Slack's ``Retry-After`` (seconds); 1 s when it is missing or not a number."""
+    values = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    raw = values.get("retry-after")
+    raw = raw[0] if isinstance(raw, list) and raw else raw
+    try:
+        return max(0.0, float(raw))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1.0
+
+
 def _well_formed(event: dict[str, Any]) -> bool:
     """The fields the listeners rely on, with the types Slack sends; anything else is dropped, logged."""
     ok = (
@@ -301,7 +314,17 @@ class SlackChannel(Channel):
             await self._socket_mode.close_async()
 
     async def escalate(self, item: Escalation) -> None:
-        """The staff channel's sink (added only when one is set)."""
-        if self.slack.staff_channel:
-            text, blocks = escalation_blocks(item)
+        """The staff channel's sink (added only when one is set). Slack's ``ratelimited`` (HTTP 429) and a Slack
+        that cannot be reached are ``RetryLater``: the escalation workers wait (``Retry-After``) and try again."""
+        if not self.slack.staff_channel:
+            return
+        text, blocks = escalation_blocks(item)
+        try:
             await self.client.chat_postMessage(channel=self.slack.staff_channel, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            response = exc.response
+            if response.status_code == 429 or response.get("error") == "ratelimited":
+                raise RetryLater(_retry_after(response.headers), "slack ratelimited") from None
+            raise
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise RetryLater(1.0, f"slack unreachable ({type(exc).__name__})") from None

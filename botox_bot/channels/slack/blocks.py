@@ -14,7 +14,13 @@ from botox_bot.escalation import Escalation
 CHOICE_ACTION = "botox_choice_{}"
 FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}
 _EMOJI = {"urgent": ":warning:"}  # every other emergency: :rotating_light:
-_TOLD = {"call_now": " (told to call the emergency number now)", "urgent": " (told to get urgent care today)"}
+_TOLD = {
+    "call_now": " (told to call the emergency number now)",
+    "urgent": " (told to go to the emergency department now)",
+    "crisis": " (given the crisis line)",
+}
+_HEADER_EMOJI = {"call_now": ":rotating_light:", "urgent": ":warning:", "crisis": ":sos:"}
+_AUDIENCE = {"other": "someone writing about another person", "staff": "staff reporting about a patient"}
 _SECTION_LIMIT = 3000  # characters in a section's text
 
 
@@ -86,12 +92,17 @@ def help_blocks(command: str, topics: list[str]) -> tuple[str, list[dict[str, An
 
 
 def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
-    what = "Emergency answer sent" if item.emergency else "A patient asked for a person"
-    where = item.label
+    """The staff post: what happened and whether the patient got the answer, in plain words, then the details."""
+    text = escalation_summary(item)
     when = item.time.strftime("%Y-%m-%d %H:%M UTC")
-    urgency = _TOLD.get(item.urgency or "", "")
-    text = f"{what} on {where} at {when}{urgency}."
-    fields = [f"*Channel:* {where}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
+    fields = [f"*Channel:* {item.label}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
+    if item.conversation:
+        fields.append(f"*Conversation:* `{item.conversation}`")
+    fields.append(f"*Language:* patient writes in {item.language_name}")
+    if item.audience in _AUDIENCE:
+        fields.append(f"*Who:* {_AUDIENCE[item.audience]}")
+    if item.contact:
+        fields.append(f"*Reach them at:* {escape(item.contact)}")
     if item.sender:
         fields.append(f"*Sender:* {escape(item.sender)}")
     message = (
@@ -99,13 +110,44 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
         if item.text is not None
         else "_Message text withheld: health information is not copied here unless BOTOX_BOT_LOG_MESSAGE_TEXT is on._"
     )
-    header = ":rotating_light: " + what if item.emergency else ":raising_hand: " + what
+    header = f"{_HEADER_EMOJI.get(item.urgency or '', ':raising_hand:')} {_headline(item)}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+        _section(escape(text), escaped=True),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]},
         _section(message, escaped=True),
     ]
     return text, blocks
+
+
+def escalation_summary(item: Escalation) -> str:
+    """One sentence that tells the truth about the patient's side: answer sent, or no reply possible and why."""
+    where, when = item.label, item.time.strftime("%Y-%m-%d %H:%M UTC")
+    if item.summary == "capped":
+        return (
+            f"{item.more} more escalations in the last minute were held back by the per-minute cap (the most severe "
+            f"was {_headline(item).lower()} on {where}). Every one is in the audit log: run `botox-bot audit`."
+        )
+    if item.summary == "conversation":
+        return (
+            f"+{item.more} more from conversation `{item.conversation}` on {where} since {when} "
+            f"(folded into the escalation above: one post per conversation per window)."
+        )
+    if not item.delivered:
+        reason = f" ({item.undelivered_reason})" if item.undelivered_reason else ""
+        reach = " Reach them at the number below." if item.contact else ""
+        return f"{_headline(item)} on {where} at {when}: NO reply could be sent to the patient{reason}.{reach}"
+    if item.urgency in _TOLD:
+        return f"{_headline(item)} on {where} at {when}: answer sent{_TOLD[item.urgency]}."
+    return f"{_headline(item)} on {where} at {when}."
+
+
+def _headline(item: Escalation) -> str:
+    if item.urgency == "crisis":
+        return "Crisis (self-harm or suicidal thoughts)"
+    if item.emergency:
+        return "Emergency" if item.urgency != "urgent" else "Urgent red flag"
+    return "A patient asked for a person"
 
 
 def _section(text: str, escaped: bool = False) -> dict[str, Any]:
