@@ -15,14 +15,20 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
 
+from botox_bot.core.clinic import load_clinic
 from botox_bot.core.content import Content
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
+from botox_bot.desk.digest import week_of
+from botox_bot.desk.forget import forget_request
+from botox_bot.desk.handoff import Desk
 from botox_bot.desk.ids import ConversationIds
+from botox_bot.desk.services import DeskConfig, DeskServices
+from botox_bot.desk.texts import say
 from botox_bot.escalation import Escalation, EscalationPolicy, Escalations, EscalationSink
 from botox_bot.server.errors import Problem
 from botox_bot.server.logs import LINE_WRITTEN, request_fields, request_id
@@ -83,6 +89,11 @@ class BotRuntime:
         self.load_error: str | None = None
         self.ids = ConversationIds.from_settings(settings)  # the keyed conversation ids staff and the store see
         self.escalations = Escalations(self.metrics, _escalation_policy(settings))
+        self.services = DeskServices(_desk_config(settings), self.store, self.ids)
+        self.escalations.record = self._audit_escalation
+        self._sweeper: asyncio.Task[None] | None = None
+        if engine is not None:
+            self._desk_loaded(engine)
         self.metrics.ready.set(1 if engine else 0)
 
     # -- life cycle ------------------------------------------------------------------------------
@@ -94,9 +105,11 @@ class BotRuntime:
         """For ``app.cleanup_ctx``: start loading with the app, stop with it."""
         if self._engine is None and self._loading is None:
             self._loading = asyncio.create_task(self._load(), name="botox-bot load")
+        self._sweeper = asyncio.create_task(self._sweep_holds(), name="botox-bot desk sweeper")
         yield
         if self._loading and not self._loading.done():
             self._loading.cancel()
+        self._sweeper.cancel()
         await self.escalations.drain(timeout=self.settings.shutdown_timeout_seconds)
         await self.store.close()
 
@@ -116,12 +129,31 @@ class BotRuntime:
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("loading failed; not ready", extra={"error": self.load_error})
             return
+        self._desk_loaded(engine)
         self._engine = engine
         gc.freeze()  # the loaded content and model live as long as the process: keep them out of every GC pass
         self.metrics.ready.set(1)
         log.info(
             "ready", extra={"intents": len(engine.classifier.labels), "content_digest": engine.content.digest[:12]}
         )
+
+    def _desk_loaded(self, engine: Engine) -> None:
+        """The desk's parts that need the content: the clinic's hours (its file), name per language, vocabulary."""
+        clinic = load_clinic(self.settings.clinic_file, engine.content)
+        self.services.loaded(engine.content, clinic.hours)
+
+    async def _sweep_holds(self) -> None:
+        """Hand back conversations whose handoff timed out, every few seconds, so the patient is told."""
+        while True:
+            await asyncio.sleep(5)
+            try:
+                await self.desk.sweep()
+            except Exception:
+                log.exception("desk sweep failed")
+
+    @property
+    def desk(self) -> Desk:
+        return self.services.desk
 
     @property
     def content(self) -> Content | None:
@@ -154,16 +186,124 @@ class BotRuntime:
         engine = self._engine
         if engine is None:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
+        held = None
         if source.patient:
             await self._throttle(engine, message, source, rate_key or message.sender_id)
+            early, held = await self._desk_first(engine, message, source)
+            if early is not None:
+                return early
         elif message.audience is None:  # staff channels: an emergency answer is written for staff to act on
             message = message.model_copy(update={"audience": "staff"})
         reply = await engine.answer(message)
         self._count(source, reply)
         self._log(message, reply, source)
-        if source.patient and (reply.emergency or reply.urgency == "crisis" or reply.handoff):
-            self._escalate(message, reply, source, no_reply, contact)
+        if source.patient:
+            reply = await self._desk_after(message, reply, source, held, no_reply)
+            if reply.emergency or reply.urgency == "crisis" or reply.handoff:
+                self._escalate(message, reply, source, no_reply, contact)
         return reply
+
+    # -- the desk: before and after the engine --------------------------------------------------------
+    async def _desk_first(
+        self, engine: Engine, message: Message, source: Source
+    ) -> tuple[Reply | None, dict[str, Any] | None]:
+        """What comes before the engine on a patient channel: "forget me", a conversation staff hold, a callback
+        number. Returns (a reply that ends the turn, or None; the hold when staff hold the conversation and the
+        message is a red flag, which the engine then answers)."""
+        language = forget_request(message.text)
+        if language is not None and not engine.is_red_flag(message.text):
+            return await self._forget(message, source, language), None
+        desk = self.desk
+        if not desk.live(source.name):
+            return None, None
+        conversation = self.ids.conversation(source.name, message.sender_id)
+        hold, case = await asyncio.gather(desk.hold(conversation), desk.case(conversation))
+        if hold and not await desk.timed_out(conversation, hold):
+            if engine.is_red_flag(message.text):  # staff hold it, but a red flag is answered and escalated at once
+                return None, hold
+            if await desk.patient_wrote(conversation, message.text, hold):
+                self.metrics.replies.labels(source.name, "relayed_to_staff").inc()
+                return _silent(case.language if case else "en"), None
+        if case is not None and case.callback:
+            number = self.services.scrubber.phone_number(message.text)
+            if number is not None:
+                return await self._callback(case, number, message, source), None
+        return None, None
+
+    async def _desk_after(
+        self, message: Message, reply: Reply, source: Source, held: dict[str, Any] | None, no_reply: str | None
+    ) -> Reply:
+        """After the engine: open a case for staff (asked for a person, or an alarm), business hours, review, counts."""
+        services = self.services
+        if services.stats is not None:
+            await services.stats.count(reply, week_of(datetime.now(UTC)))
+        alarm = reply.emergency or reply.urgency == "crisis"
+        if services.review is not None and not alarm and (reply.fallback or reply.choices):
+            await services.review.keep(
+                message.text,
+                guess=reply.intent,
+                answer_key=reply.answer_key,
+                confidence=reply.confidence,
+                reason="fallback" if reply.fallback else "choice",
+                language=reply.language,
+                channel=source.name,
+                conversation=self.ids.conversation(source.name, message.sender_id),
+            )
+        if not (alarm or reply.handoff) or no_reply is not None or not self.desk.live(source.name):
+            return reply
+        conversation = self.ids.conversation(source.name, message.sender_id)
+        after_hours = reply.handoff and not alarm and not services.hours.is_open(datetime.now(UTC))
+        case = await self.desk.open_case(conversation, source.name, message.sender_id, reply.language, after_hours)
+        if held is not None:
+            await self.desk.tell_threads(
+                case, "RED FLAG from the patient while you hold this conversation: the bot sent the emergency answer."
+            )
+        if not reply.handoff or alarm:
+            return reply
+        name = services.clinic_name(reply.language)
+        if after_hours:
+            now = datetime.now(UTC)
+            opening = services.hours.describe(services.hours.next_opening(now), now, reply.language)
+            sentence = say("after_hours", reply.language, clinic=name, opening=opening)
+        else:
+            sentence = say("asked", reply.language, clinic=name)
+        await self.services.audit.record(
+            "handoff.requested",
+            actor="patient",
+            conversation=conversation,
+            channel=source.name,
+            after_hours=after_hours,
+        )
+        return _with_sentence(reply, sentence)
+
+    async def _callback(self, case: Any, number: str, message: Message, source: Source) -> Reply:
+        """Outside business hours the patient left a number: staff get it in the escalation's thread."""
+        await self.desk.open_case(case.conversation, case.channel, case.sender, case.language, callback=False)
+        await self.desk.tell_threads(case, f"Callback number left for the morning: {number}")
+        await self.services.audit.record(
+            "callback.left", actor="patient", conversation=case.conversation, channel=source.name
+        )
+        name = self.services.clinic_name(case.language)
+        return _notice(say("callback", case.language, clinic=name), case.language, "handoff")
+
+    async def _forget(self, message: Message, source: Source, language: str) -> Reply:
+        complete = await self.services.forget(source.name, message.sender_id, actor="patient")
+        self.metrics.replies.labels(source.name, "forget").inc()
+        name = self.services.clinic_name(language)
+        text = say("forgotten" if complete else "forget_incomplete", language, clinic=name)
+        return _notice(text, language, "forget")
+
+    async def _audit_escalation(self, item: Escalation, outcome: str) -> None:
+        await self.services.audit.record(
+            f"escalation.{outcome}",
+            conversation=item.conversation,
+            channel=item.channel,
+            urgency=item.urgency,
+            intent=item.intent,
+            request_id=item.request_id,
+            delivered=item.delivered,
+            text=item.text,
+        )
 
     async def _throttle(self, engine: Engine, message: Message, source: Source, key: str) -> None:
         """Count one message from ``key``; over the limit, raise ``RateLimited``.
@@ -216,6 +356,8 @@ class BotRuntime:
         """
         loud = self.settings.log_message_text
         conversation = self.ids.conversation(source.name, message.sender_id)
+        live = no_reply is None and self.desk.live(source.name)
+        alarm = reply.emergency or reply.urgency == "crisis"
         self.escalations.send(
             Escalation(
                 channel=source.name,
@@ -232,6 +374,8 @@ class BotRuntime:
                 delivered=no_reply is None,
                 undelivered_reason=no_reply,
                 contact=contact if no_reply is not None else None,
+                live=live,
+                after_hours=live and reply.handoff and not alarm and not self.services.hours.is_open(datetime.now(UTC)),
                 text=message.text if loud else None,
                 sender=message.sender_id if loud else None,
             ),
@@ -243,6 +387,41 @@ class BotRuntime:
         content = self.content
         names = content.language_names.get("en", {}) if content else {}
         return names.get(code, code)
+
+
+def _silent(language: str) -> Reply:
+    """Nothing to say: staff hold the conversation and have the message (a channel sends no text for it)."""
+    return Reply(intent="handoff", confidence=1.0, text="", language=language)
+
+
+def _notice(text: str, language: str, intent: str) -> Reply:
+    """The desk's own sentence as a reply (no consult prompt: it is not an answer about Botox)."""
+    return Reply(intent=intent, confidence=1.0, text=text, answer=text, language=language)
+
+
+def _with_sentence(reply: Reply, sentence: str) -> Reply:
+    """The reply with the desk's sentence after its answer, before its consult prompt."""
+    answer = f"{reply.answer} {sentence}".strip() if reply.answer else sentence
+    if reply.answer and reply.answer in reply.text:
+        text = reply.text.replace(reply.answer, answer, 1)
+    else:
+        text = f"{reply.text}\n\n{sentence}" if reply.text else sentence
+    return reply.model_copy(update={"answer": answer, "text": text})
+
+
+def _desk_config(settings: Settings) -> DeskConfig:
+    return DeskConfig(
+        data_dir=settings.data_dir,
+        audit_log=settings.audit_log,
+        shared=settings.redis.url is not None,
+        message_text=settings.log_message_text,
+        handoff_timeout_seconds=settings.handoff_timeout_seconds,
+        review=settings.review,
+        review_retention_days=settings.review_retention_days,
+        clinic_name=settings.clinic_name,
+        staff_names=settings.staff_names,
+        region=(settings.country or "US"),
+    )
 
 
 def _escalation_policy(settings: Settings) -> EscalationPolicy:

@@ -59,6 +59,11 @@ def _platform(env_name: str) -> AliasChoices:
     return AliasChoices(env_name, env_name.lower())
 
 
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "botox-bot"
+
+
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "botox-bot"
@@ -129,10 +134,14 @@ class TeamsSettings(_Group):
 
 
 class TwilioSettings(_Group):
-    """SMS and the phone line, configured: the auth token that checks Twilio's signatures."""
+    """SMS and the phone line, configured: the auth token that checks Twilio's signatures; with an account SID and
+    a number, staff replies are sent by SMS through Twilio's REST API (live handoff)."""
 
     auth_token: SecretStr
     public_url: str | None
+    account_sid: str | None = None
+    from_number: str | None = None
+    api_base_url: str = "https://api.twilio.com"
 
 
 class RedisSettings(_Group):
@@ -227,6 +236,31 @@ class Settings(BaseSettings):
         5, ge=1, description="Tries per escalation when the staff channel asks to wait (Slack's Retry-After)."
     )
 
+    handoff_timeout_seconds: float = Field(
+        1800,
+        gt=0,
+        description="A conversation staff took over goes back to the bot after this long with no staff reply.",
+    )
+    staff_names: bool = Field(
+        False, description="Sign staff replies to patients with the staff member's name, not the clinic's."
+    )
+    review: bool = Field(
+        False,
+        description="Keep questions the bot could not answer (scrubbed of personal details) for botox-bot review.",
+    )
+    review_retention_days: float = Field(30, gt=0, description="How long review items are kept at most.")
+    data_dir: OptionalPath = Field(
+        default_factory=_default_data_dir,
+        description="Where the audit log and review items are kept when REDIS_URL is not set.",
+    )
+    audit_log: OptionalPath = Field(
+        None, description="A JSON-lines file for the audit log; default: Redis if set, else audit.jsonl in data_dir."
+    )
+    privacy_notice: str = Field(
+        "",
+        description="What the web chat shows before the first message; empty: a default naming what is kept and why.",
+    )
+
     # -- platform credentials, under their platforms' usual names ---------------------------------
     slack_bot_token: OptionalSecret = Field(None, validation_alias=_platform("SLACK_BOT_TOKEN"))
     slack_signing_secret: OptionalSecret = Field(None, validation_alias=_platform("SLACK_SIGNING_SECRET"))
@@ -251,6 +285,9 @@ class Settings(BaseSettings):
 
     # Twilio (SMS and voice)
     twilio_auth_token: OptionalSecret = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
+    twilio_account_sid: OptionalStr = Field(None, validation_alias=_platform("TWILIO_ACCOUNT_SID"))
+    twilio_from_number: OptionalStr = Field(None, validation_alias=_platform("TWILIO_FROM_NUMBER"))
+    twilio_api_base_url: OptionalStr = Field(None, validation_alias=_platform("TWILIO_API_BASE_URL"))
     public_url: OptionalStr = Field(
         None, description="The public base URL Twilio calls (https://bot.clinic.example), behind a proxy."
     )
@@ -388,7 +425,13 @@ class Settings(BaseSettings):
     def twilio(self) -> TwilioSettings | None:
         if self.twilio_auth_token is None:
             return None
-        return TwilioSettings(auth_token=self.twilio_auth_token, public_url=self.public_url)
+        return TwilioSettings(
+            auth_token=self.twilio_auth_token,
+            public_url=self.public_url,
+            account_sid=self.twilio_account_sid,
+            from_number=self.twilio_from_number,
+            api_base_url=(self.twilio_api_base_url or "https://api.twilio.com").rstrip("/"),
+        )
 
     @property
     def redis(self) -> RedisSettings:

@@ -96,6 +96,7 @@ class SlackWebAPIMock:
         self.port = 0
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # the SDK reads some methods (users.info) with GET
         app.router.add_post("/response_url/{id}", self._response_url)
         self._app = app
 
@@ -207,6 +208,10 @@ class SlackWebAPIMock:
                 if key in params:
                     message[key] = params[key]
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "users.info":
+            user = params.get("user", "")
+            profile = {"display_name": "Amy", "real_name": "Amy Nurse"}
+            return {"ok": True, "user": {"id": user, "name": "nurse.amy", "profile": profile}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": next_ts()}
         if method == "apps.connections.open":

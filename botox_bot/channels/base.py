@@ -73,6 +73,8 @@ class Channel:
         ``no_reply``: the channel will not send the reply, and why ("opted out"); staff are told so, with
         ``contact`` (how to reach the person instead), if the message is escalated.
         """
+        if no_reply is None:
+            return await self.runtime.answer(message, self, rate_key)
         return await self.runtime.answer(message, self, rate_key, no_reply=no_reply, contact=contact)
 
     def path(self, path: str) -> str:

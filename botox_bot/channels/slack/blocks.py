@@ -12,6 +12,8 @@ from botox_bot.core.models import Reply
 from botox_bot.escalation import Escalation
 
 CHOICE_ACTION = "botox_choice_{}"
+TAKE_OVER = "desk_take_over"
+HAND_BACK = "desk_hand_back"
 FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}
 _EMOJI = {"urgent": ":warning:"}  # every other emergency: :rotating_light:
 _TOLD = {
@@ -117,6 +119,16 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]},
         _section(message, escaped=True),
     ]
+    if item.after_hours:
+        blocks.append(
+            _section(
+                "_Outside business hours: the patient was told when the desk opens and invited to "
+                "leave a callback number, which will appear in this thread._",
+                escaped=True,
+            )
+        )
+    if item.live and item.conversation and item.summary is None:
+        blocks.append(take_over_button(item.conversation))
     return text, blocks
 
 
@@ -148,6 +160,27 @@ def _headline(item: Escalation) -> str:
     if item.emergency:
         return "Emergency" if item.urgency != "urgent" else "Urgent red flag"
     return "A patient asked for a person"
+
+
+def take_over_button(conversation: str) -> dict[str, Any]:
+    """Under an escalation staff can act on: whoever presses it holds the conversation (``slack/desk.py``)."""
+    return _button_row("desk", TAKE_OVER, conversation, "Take over", primary=True)
+
+
+def hand_back_button(conversation: str) -> dict[str, Any]:
+    return _button_row("desk_hold", HAND_BACK, conversation, "Hand back to the bot")
+
+
+def _button_row(block_id: str, action_id: str, value: str, label: str, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+    }
+    if primary:
+        button["style"] = "primary"
+    return {"type": "actions", "block_id": block_id, "elements": [button]}
 
 
 def _section(text: str, escaped: bool = False) -> dict[str, Any]:
