@@ -197,6 +197,8 @@ class BotRuntime:
         reply = await engine.answer(message)
         self._count(source, reply)
         self._log(message, reply, source)
+        if self.services.review is not None:
+            await self._review(message, reply, source)
         if source.patient:
             reply = await self._desk_after(message, reply, source, held, no_reply)
             if reply.emergency or reply.urgency == "crisis" or reply.handoff:
@@ -238,17 +240,6 @@ class BotRuntime:
         if services.stats is not None:
             await services.stats.count(reply, week_of(datetime.now(UTC)))
         alarm = reply.emergency or reply.urgency == "crisis"
-        if services.review is not None and not alarm and (reply.fallback or reply.choices):
-            await services.review.keep(
-                message.text,
-                guess=reply.intent,
-                answer_key=reply.answer_key,
-                confidence=reply.confidence,
-                reason="fallback" if reply.fallback else "choice",
-                language=reply.language,
-                channel=source.name,
-                conversation=self.ids.conversation(source.name, message.sender_id),
-            )
         if not (alarm or reply.handoff) or no_reply is not None or not self.desk.live(source.name):
             return reply
         conversation = self.ids.conversation(source.name, message.sender_id)
@@ -275,6 +266,62 @@ class BotRuntime:
             after_hours=after_hours,
         )
         return _with_sentence(reply, sentence)
+
+    async def _review(self, message: Message, reply: Reply, source: Source) -> None:
+        """The review loop (opt-in): keep what fell through; remember the last question for a "not helpful"."""
+        review = self.services.review
+        if review is None or reply.emergency or reply.urgency is not None or not message.text.strip():
+            return  # alarms are never review material: the screen's rules are reviewed code
+        await self._remember_question(message, reply, source)
+        if reply.fallback or reply.choices:
+            await review.keep(
+                message.text,
+                guess=reply.intent,
+                answer_key=reply.answer_key,
+                confidence=reply.confidence,
+                reason="fallback" if reply.fallback else "choice",
+                language=reply.language,
+                channel=source.name,
+                conversation=self.ids.conversation(source.name, message.sender_id),
+            )
+
+    async def _remember_question(self, message: Message, reply: Reply, source: Source) -> None:
+        """The last question (scrubbed) and its answer, for an hour: a "not helpful" click on it goes to review."""
+        conversation = self.ids.conversation(source.name, message.sender_id)
+        kept = {
+            "text": self.services.scrubber.scrub(message.text)[:500],
+            "guess": reply.intent,
+            "answer_key": reply.answer_key,
+            "confidence": reply.confidence,
+            "language": reply.language,
+        }
+        await self.store.set_context(self.ids.key("last", conversation), kept, 3600)
+
+    async def feedback(self, source: Source, sender: str, intent: str, helpful: bool) -> None:
+        """Helpful / not helpful on an answer: metrics, the shared count, the weekly digest, and (review on) a
+        "not helpful" answer's question for review. ``intent`` must already be a known one (or "unknown")."""
+        vote = "yes" if helpful else "no"
+        self.metrics.feedback.labels(source.name, intent, vote).inc()
+        await self.store.increment("feedback", f"{intent}:{vote}")  # shared by every instance, unlike metrics
+        services = self.services
+        if services.stats is not None:
+            await services.stats.feedback(helpful, week_of(datetime.now(UTC)))
+        if services.review is None or helpful:
+            return
+        conversation = self.ids.conversation(source.name, sender)
+        last = await self.store.get_context(self.ids.key("last", conversation))
+        if last:
+            await services.review.keep(
+                last["text"],
+                guess=last["guess"],
+                answer_key=last["answer_key"],
+                confidence=last["confidence"],
+                reason="not_helpful",
+                language=last["language"],
+                channel=source.name,
+                conversation=conversation,
+            )
+            await self.store.set_context(self.ids.key("last", conversation), {}, 0)
 
     async def _callback(self, case: Any, number: str, message: Message, source: Source) -> Reply:
         """Outside business hours the patient left a number: staff get it in the escalation's thread."""
@@ -407,6 +454,11 @@ def _with_sentence(reply: Reply, sentence: str) -> Reply:
     else:
         text = f"{reply.text}\n\n{sentence}" if reply.text else sentence
     return reply.model_copy(update={"answer": answer, "text": text})
+
+
+def desk_services(settings: Settings, store: Store) -> DeskServices:
+    """The desk as the server builds it, for the command line (``review``, ``report``, ``forget``, ``audit``)."""
+    return DeskServices(_desk_config(settings), store, ConversationIds.from_settings(settings))
 
 
 def _desk_config(settings: Settings) -> DeskConfig:

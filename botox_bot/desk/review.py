@@ -133,7 +133,9 @@ class ReviewQueue:
         gained: dict[str, int] = {}
         for language, group in sorted(by_language.items()):
             path = intents_dir / language / file_name
-            gained[language] = write_nlu(path, ((i.label or "", example_text(i.text)) for i in group))
+            known = _examples_in(intents_dir / language, besides=path)
+            fresh = [(i.label or "", example_text(i.text)) for i in group]
+            gained[language] = write_nlu(path, [(label, ex) for label, ex in fresh if _plain(ex) not in known])
         exported = {i.id for i in items}
         await self.labelled_ledger.remove_where(lambda r: r.get("id") in exported)
         return gained
@@ -141,7 +143,8 @@ class ReviewQueue:
 
 def example_text(scrubbed: str) -> str:
     """A scrubbed question as a training example: the placeholders out (a model should not learn "[NAME]")."""
-    return " ".join(_PLACEHOLDER.sub(" ", scrubbed).split()).strip(" ,.;:")
+    text = " ".join(_PLACEHOLDER.sub(" ", scrubbed).split())
+    return re.sub(r"\s+([,.;:!?])", r"\1", text).strip(" ,.;:")
 
 
 def write_nlu(path: Path, examples: Iterable[tuple[str, str]]) -> int:
@@ -174,6 +177,28 @@ def write_nlu(path: Path, examples: Iterable[tuple[str, str]]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return added
+
+
+def _plain(example: str) -> str:
+    """How ``botox-bot check`` compares examples: case and accents aside."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", example.lower())
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).split())
+
+
+def _examples_in(folder: Path, besides: Path) -> set[str]:
+    """Every example already in the content's files of one language (an export must not repeat one)."""
+    found: set[str] = set()
+    for path in sorted(folder.glob("*.yml")) if folder.is_dir() else []:
+        if path == besides:
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    found.add(_plain(line.strip()[2:]))
+    return found
 
 
 def grouped(items: Iterable[ReviewItem]) -> dict[str, list[ReviewItem]]:

@@ -36,7 +36,6 @@ from botox_bot.channels.slack.blocks import (
     reply_blocks,
 )
 from botox_bot.channels.slack.desk import SlackDesk
-from botox_bot.channels.slack.feedback import count_feedback
 from botox_bot.core.models import Message
 from botox_bot.escalation import Escalation, RetryLater
 from botox_bot.runtime import BotRuntime
@@ -178,15 +177,16 @@ class SlackListeners:
             unfurl_links=False,
         )
 
-    async def on_feedback(self, ack, action: dict[str, Any], respond) -> None:
-        """Helpful / not helpful, counted per intent in the metrics."""
+    async def on_feedback(self, ack, body: dict[str, Any], action: dict[str, Any], context, respond) -> None:
+        """Helpful / not helpful: counted per intent (metrics, the store, the weekly digest); with the review loop
+        on, a "not helpful" answer's question is kept for review."""
         await ack()
         intent = action.get("value") or "unknown"
         if intent not in self.runtime.known_intents:
             intent = "unknown"  # a forged value must not grow the metrics without bound
-        helpful = FEEDBACK_ACTIONS[action["action_id"]]
-        self.runtime.metrics.feedback.labels(NAME, intent, helpful).inc()
-        await count_feedback(self.runtime.store, intent, helpful)  # shared by every instance, unlike metrics
+        helpful = FEEDBACK_ACTIONS[action["action_id"]] == "yes"
+        sender = self._sender(context, (body.get("user") or {}).get("id"))
+        await self.runtime.feedback(SlackChannel, sender, intent, helpful)
         await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
 
     # -- helpers -------------------------------------------------------------------------------------

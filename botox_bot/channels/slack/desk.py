@@ -154,9 +154,10 @@ class SlackDesk:
     async def _name(self, user: str) -> str | None:
         """The staff member's display name (``users:read``), or None to sign as the clinic."""
         try:
-            profile = (await self.client.users_info(user=user)).get("user", {}).get("profile", {})
+            found: dict[str, Any] = (await self.client.users_info(user=user)).get("user") or {}
         except SlackApiError:
             return None
+        profile: dict[str, Any] = found.get("profile") or {}
         return profile.get("display_name") or profile.get("real_name") or None
 
 
