@@ -23,7 +23,7 @@ from botox_bot.core.clinic import load_clinic
 from botox_bot.core.content import Content
 from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
-from botox_bot.desk.digest import week_of
+from botox_bot.desk.digest import build, previous_week, render, week_bounds, week_of
 from botox_bot.desk.forget import forget_request
 from botox_bot.desk.handoff import Desk
 from botox_bot.desk.ids import ConversationIds
@@ -143,13 +143,40 @@ class BotRuntime:
         self.services.loaded(engine.content, clinic.hours)
 
     async def _sweep_holds(self) -> None:
-        """Hand back conversations whose handoff timed out, every few seconds, so the patient is told."""
+        """Hand back conversations whose handoff timed out, every few seconds, so the patient is told; and once a
+        week, on Monday morning, post the digest (one instance does)."""
+        beats = 0
         while True:
             await asyncio.sleep(5)
+            beats += 1
             try:
                 await self.desk.sweep()
+                if beats % 120 == 0:  # every ten minutes
+                    await self.post_digest(datetime.now(UTC))
             except Exception:
                 log.exception("desk sweep failed")
+
+    async def post_digest(self, now: datetime) -> bool:
+        """Post last week's digest to the staff channels, if it is Monday from 8:00 (clinic time) and no instance
+        has yet. True when posted. Only with the review loop on (nothing is counted otherwise)."""
+        services = self.services
+        if services.stats is None or not self.desk.sides:
+            return False
+        local = now.astimezone(services.hours.zone) if services.hours.zone else now
+        if local.weekday() != 0 or local.hour < 8:
+            return False
+        week = previous_week(local)
+        if not await self.store.claim(f"desk:digest:{week}", 8 * 86400):
+            return False
+        start, end = week_bounds(week, local.tzinfo or UTC)
+        unanswered = [item for item in await services.review.pending() if start <= item.t < end]  # type: ignore[union-attr]
+        text = render(await build(self.store, week, unanswered))
+        for side in list(self.desk.sides.values()):
+            try:
+                await side.announce(text)
+            except Exception:
+                log.exception("weekly digest not posted", extra={"side": side.name})
+        return True
 
     @property
     def desk(self) -> Desk:

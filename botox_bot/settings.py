@@ -120,6 +120,7 @@ class TeamsSettings(_Group):
     tenant_id: str | None
     allow_anonymous_unsafe: bool
     jwks_url: str | None
+    staff_channel: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
@@ -274,6 +275,10 @@ class Settings(BaseSettings):
     teams_allow_anonymous_unsafe: bool = Field(
         False, description="Local development only: accept Teams requests with no token (the Agents Playground)."
     )
+    teams_staff_channel: OptionalStr = Field(
+        None,
+        description="Teams channel id (19:...@thread.tacv2) where escalations are posted as cards staff can take over.",
+    )
     teams_jwks_url: str | None = Field(
         None,
         pattern=r"^(https?://\S+)?$",
@@ -419,6 +424,7 @@ class Settings(BaseSettings):
             tenant_id=self.teams_tenant_id,
             allow_anonymous_unsafe=self.teams_allow_anonymous_unsafe,
             jwks_url=self.teams_jwks_url,
+            staff_channel=self.teams_staff_channel,
         )
 
     @property

@@ -266,3 +266,18 @@ async def test_borra_mis_datos_is_answered_in_spanish(desk):
     await ask(client, "cuánto dura el bótox", sender="es-1")
     reply = await ask(client, "borra mis datos por favor", sender="es-1")
     assert reply["text"].startswith("Hecho: he borrado")
+
+
+async def test_the_weekly_digest_is_posted_once_on_monday_morning(desk, api):
+    from datetime import UTC, datetime
+
+    client, _ = await desk(review=True)
+    runtime = client.app[RUNTIME]
+    await ask(client, "how long does botox last")
+    await ask(client, "what is the capital of france")
+    tuesday, monday = datetime(2025, 3, 4, 14, tzinfo=UTC), datetime(2025, 3, 10, 14, tzinfo=UTC)
+    assert not await runtime.post_digest(tuesday)
+    assert await runtime.post_digest(monday)
+    assert not await runtime.post_digest(monday)  # once a week, whichever instance is first
+    (digest,) = [p for p in await api.wait_for("chat.postMessage") if p["text"].startswith("Weekly digest")]
+    assert digest["channel"] == STAFF and "2025-W10" in digest["text"]

@@ -89,6 +89,10 @@ class StaffSide(Protocol):
 
     async def post(self, thread: dict[str, Any], text: str) -> None: ...
 
+    async def announce(self, text: str) -> None:
+        """Post in the staff channel itself (the weekly digest)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Result:

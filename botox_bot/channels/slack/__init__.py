@@ -273,7 +273,11 @@ class SlackChannel(Channel):
         if slack.staff_channel:
             config = runtime.services.config
             self.desk = SlackDesk(
-                runtime.desk, self.client, config.staff_names, round(config.handoff_timeout_seconds / 60)
+                runtime.desk,
+                self.client,
+                slack.staff_channel,
+                config.staff_names,
+                round(config.handoff_timeout_seconds / 60),
             )
             runtime.desk.add_side(self.desk)
         register(self.bolt, runtime, desk=self.desk)

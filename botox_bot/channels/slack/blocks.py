@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from botox_bot.channels.formatting import emergency_heading, site
+from botox_bot.channels.formatting import (
+    AUDIENCE,
+    emergency_heading,
+    escalation_headline,
+    escalation_summary,
+    site,
+)
 from botox_bot.core.models import Reply
 from botox_bot.escalation import Escalation
 
@@ -16,13 +22,8 @@ TAKE_OVER = "desk_take_over"
 HAND_BACK = "desk_hand_back"
 FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}
 _EMOJI = {"urgent": ":warning:"}  # every other emergency: :rotating_light:
-_TOLD = {
-    "call_now": " (told to call the emergency number now)",
-    "urgent": " (told to go to the emergency department now)",
-    "crisis": " (given the crisis line)",
-}
 _HEADER_EMOJI = {"call_now": ":rotating_light:", "urgent": ":warning:", "crisis": ":sos:"}
-_AUDIENCE = {"other": "someone writing about another person", "staff": "staff reporting about a patient"}
+
 _SECTION_LIMIT = 3000  # characters in a section's text
 
 
@@ -101,8 +102,8 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
     if item.conversation:
         fields.append(f"*Conversation:* `{item.conversation}`")
     fields.append(f"*Language:* patient writes in {item.language_name}")
-    if item.audience in _AUDIENCE:
-        fields.append(f"*Who:* {_AUDIENCE[item.audience]}")
+    if item.audience in AUDIENCE:
+        fields.append(f"*Who:* {AUDIENCE[item.audience]}")
     if item.contact:
         fields.append(f"*Reach them at:* {escape(item.contact)}")
     if item.sender:
@@ -112,7 +113,7 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
         if item.text is not None
         else "_Message text withheld: health information is not copied here unless BOTOX_BOT_LOG_MESSAGE_TEXT is on._"
     )
-    header = f"{_HEADER_EMOJI.get(item.urgency or '', ':raising_hand:')} {_headline(item)}"
+    header = f"{_HEADER_EMOJI.get(item.urgency or '', ':raising_hand:')} {escalation_headline(item)}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
         _section(escape(text), escaped=True),
@@ -130,36 +131,6 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
     if item.live and item.conversation and item.summary is None:
         blocks.append(take_over_button(item.conversation))
     return text, blocks
-
-
-def escalation_summary(item: Escalation) -> str:
-    """One sentence that tells the truth about the patient's side: answer sent, or no reply possible and why."""
-    where, when = item.label, item.time.strftime("%Y-%m-%d %H:%M UTC")
-    if item.summary == "capped":
-        return (
-            f"{item.more} more escalations in the last minute were held back by the per-minute cap (the most severe "
-            f"was {_headline(item).lower()} on {where}). Every one is in the audit log: run `botox-bot audit`."
-        )
-    if item.summary == "conversation":
-        return (
-            f"+{item.more} more from conversation `{item.conversation}` on {where} since {when} "
-            f"(folded into the escalation above: one post per conversation per window)."
-        )
-    if not item.delivered:
-        reason = f" ({item.undelivered_reason})" if item.undelivered_reason else ""
-        reach = " Reach them at the number below." if item.contact else ""
-        return f"{_headline(item)} on {where} at {when}: NO reply could be sent to the patient{reason}.{reach}"
-    if item.urgency in _TOLD:
-        return f"{_headline(item)} on {where} at {when}: answer sent{_TOLD[item.urgency]}."
-    return f"{_headline(item)} on {where} at {when}."
-
-
-def _headline(item: Escalation) -> str:
-    if item.urgency == "crisis":
-        return "Crisis (self-harm or suicidal thoughts)"
-    if item.emergency:
-        return "Emergency" if item.urgency != "urgent" else "Urgent red flag"
-    return "A patient asked for a person"
 
 
 def take_over_button(conversation: str) -> dict[str, Any]:

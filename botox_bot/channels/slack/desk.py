@@ -40,9 +40,10 @@ class SlackDesk:
 
     name = SIDE
 
-    def __init__(self, desk: Desk, client: AsyncWebClient, staff_names: bool, timeout_minutes: int):
+    def __init__(self, desk: Desk, client: AsyncWebClient, staff_channel: str, staff_names: bool, timeout_minutes: int):
         self.desk = desk
         self.client = client
+        self.staff_channel = staff_channel
         self.staff_names = staff_names
         self.timeout_minutes = timeout_minutes
 
@@ -51,6 +52,9 @@ class SlackDesk:
         await self.client.chat_postMessage(
             channel=thread["channel"], thread_ts=thread["ts"], text=escape(text), unfurl_links=False
         )
+
+    async def announce(self, text: str) -> None:
+        await self.client.chat_postMessage(channel=self.staff_channel, text=escape(text), unfurl_links=False)
 
     async def escalated(self, conversation: str, channel: str, ts: str) -> None:
         """An escalation was posted: its thread is this conversation's."""
