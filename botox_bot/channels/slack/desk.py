@@ -101,6 +101,9 @@ class SlackDesk:
             return False
         conversation = await self.desk.thread_case(SIDE, f"{channel}:{root}")
         if conversation is None:
+            if channel == self.staff_channel and await self.desk.degraded():
+                await self.post(thread_of(channel, root)[0], f"Not sent. {DEGRADED}")
+                return True
             return False
         user, text = event["user"], (event.get("text") or "").strip()
         if not text:
@@ -112,6 +115,9 @@ class SlackDesk:
             await self._react(channel, event["ts"])
             if result.degraded:
                 await self.post(thread, DEGRADED)
+            return True
+        if result.degraded and result.outcome in ("not held", "gone"):
+            await self.post(thread, f"Not sent. {DEGRADED}")
             return True
         reasons = {
             "not held": "Not sent: nobody holds this conversation. Press *Take over* first.",
