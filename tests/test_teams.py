@@ -277,6 +277,19 @@ async def test_personal_chat_is_answered_with_a_card(teams, keys, connector, ask
     )
 
 
+async def test_the_teams_locale_is_the_messages_language(teams, keys, connector, asked):
+    """Staff whose Teams speaks Spanish get a Spanish answer to a message too short to tell; the words decide
+    otherwise (an English question from a Spanish Teams is answered in English)."""
+    client = await teams()
+    short = {**message("botox?", connector.service_url), "locale": "es-MX"}
+    call = await send(client, keys, connector, short)
+    assert asked[-1].language == "es-MX"
+    assert "Si tiene dificultad" in card_of(call["activity"])["fallbackText"]  # answered in Spanish
+    english = {**message("how long does botox last?", connector.service_url), "locale": "es-MX"}
+    call = await send(client, keys, connector, english, count=2)
+    assert "3 to 4 months" in texts(card_of(call["activity"]))[0]
+
+
 async def test_emergency_card_is_visibly_marked(teams, keys, connector):
     client = await teams()
     call = await send(client, keys, connector, message("I can't breathe after my botox", connector.service_url))

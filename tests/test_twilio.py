@@ -141,20 +141,6 @@ async def test_a_long_reply_is_cut_at_a_sentence_and_keeps_the_consult_prompt(tw
     assert answer.endswith((".", "!", "?")) and consult.endswith("555-0100")
 
 
-def test_the_full_limit_holds_for_every_reply(engine, settings):
-    """Twilio's 1,600 characters, checked on every response template the engine can give by SMS."""
-    from botox_bot.channels.twilio.phone_text import SMS_LIMIT, sms_text
-    from botox_bot.core.engine import Engine
-    from botox_bot.core.models import Message
-
-    fresh = Engine(engine.content, engine.classifier, settings.engine_config())
-    for name in fresh.content.responses:
-        intent = name.removeprefix("utter_")
-        reply = asyncio.run(fresh.answer(Message(text="x", payload=f"/{intent}", channel="sms")))
-        text = sms_text(reply)
-        assert len(text) <= SMS_LIMIT and not text.endswith(" "), name
-
-
 async def test_an_emergency_sms_leads_with_the_instruction_and_tells_staff(twilio):
     client = await twilio()
     body = sms_body(
@@ -197,7 +183,8 @@ async def test_a_call_greeting_question_answer_and_another_question(twilio):
     client = await twilio()
     greeting = await twiml(await post_signed(client, "/twilio/voice", call_form()))
     gather = gather_of(greeting)
-    assert gather.get("input") == "speech" and gather.get("action") == "/twilio/voice"
+    assert gather.get("input") == "dtmf speech" and gather.get("action") == "/twilio/voice"  # a key: the language
+    assert gather.get("language") == "en-US"
     assert "Botox information line" in " ".join(says(greeting)) and "9 1 1" in " ".join(says(greeting))
     assert greeting.find("Redirect") is not None  # silence falls through to a retry
 
@@ -331,3 +318,183 @@ async def test_the_phone_line_is_rate_limited_too_but_never_an_emergency(twilio)
     assert "9 1 1" in urgent[0].text  # over the limit, and answered first all the same
     metrics = await (await client.get("/metrics")).text()
     assert 'botox_bot_rate_limited_total{channel="voice"} 1.0' in metrics
+
+
+# -- Spanish: SMS -----------------------------------------------------------------------------------
+async def sms(client, body: str, sender: str = CALLER, **extra: str) -> str | None:
+    return sms_body(await twiml(await post_signed(client, "/twilio/sms", {**sms_form(body, sender), **extra})))
+
+
+async def test_a_spanish_question_by_sms_is_answered_in_spanish(twilio, asked):
+    from botox_bot.channels.twilio.phone_text import sms_segments
+
+    client = await twilio()
+    body = await sms(client, "¿cuánto dura el bótox?")
+    assert "3 a 4 meses" in body and body.rstrip().endswith("555-0100")
+    assert sms_segments(body).encoding == "UCS-2"  # accents kept: counted as what they cost
+    assert asked[-1].language is None  # SMS knows nothing of the language: the engine tells from the words
+
+
+async def test_parar_opts_out_in_spanish_and_iniciar_opts_back_in(twilio):
+    client = await twilio()
+    stop = await sms(client, "PARAR")
+    assert "INICIAR" in stop and "Riverside Skin" in stop and "START" not in stop
+    assert await sms(client, "¿cuánto dura el bótox?") is None
+    start = await sms(client, "Iniciar")
+    assert "AYUDA" in start and "PARAR" in start
+    assert "3 a 4 meses" in await sms(client, "¿cuánto dura el bótox?")
+
+
+@pytest.mark.parametrize("word", ["Alto", "¡CANCELAR!", "detener.", "Baja", " parar "])
+async def test_every_spanish_stop_word_opts_out(twilio, word):
+    client = await twilio()
+    assert "INICIAR" in await sms(client, word)
+    assert await sms(client, "how long does botox last?") is None
+    assert "AYUDA" in await sms(client, "COMENZAR")
+
+
+async def test_a_sentence_with_a_keyword_in_it_is_a_question(twilio):
+    client = await twilio()
+    assert "INICIAR" not in await sms(client, "parar el botox es peligroso?")
+    assert await sms(client, "how long does botox last?")  # not opted out
+
+
+async def test_ayuda_is_answered_in_spanish_and_help_in_the_senders_language(twilio):
+    client = await twilio()
+    ayuda = await sms(client, "ayuda")
+    assert "911" in ayuda and "555-0100" in ayuda and "PARAR" in ayuda and "respuesta general" in ayuda
+    english = await sms(client, "HELP", sender="+15555550111")
+    assert "STOP" in english and "Botox helpline" in english
+    await sms(client, "¿el bótox es seguro?", sender="+15555550122")
+    spanish = await sms(client, "HELP", sender="+15555550122")  # a standard word, after a Spanish conversation
+    assert "PARAR" in spanish and "911" in spanish
+    stop = await sms(client, "STOP", sender="+15555550122")
+    assert "INICIAR" in stop
+
+
+async def test_spanish_opt_out_works_where_the_clinic_serves_only_english(twilio):
+    client = await twilio(languages=["en"])
+    assert "INICIAR" in await sms(client, "PARAR")
+    assert await sms(client, "how long does botox last?") is None
+
+
+async def test_unset_clinic_details_read_as_the_content_says_them_in_spanish(twilio):
+    client = await twilio(clinic_name=None, emergency_number=None, country=None, clinic_phone="")
+    ayuda = await sms(client, "AYUDA")
+    assert "nuestra clínica" in ayuda and "número local de emergencias" in ayuda and "Llame al" not in ayuda
+    assert "our clinic" in await sms(client, "HELP", sender="+15555550111")
+
+
+async def test_a_keyword_twilio_already_answered_changes_the_opt_out_without_a_second_reply(twilio):
+    client = await twilio()
+    assert await sms(client, "BASTA", OptOutType="STOP") is None  # a word the clinic added in Twilio's settings
+    assert await sms(client, "how long does botox last?") is None  # opted out all the same
+    assert await sms(client, "VOLVER", OptOutType="START") is None
+    assert "3 to 4 months" in await sms(client, "how long does botox last?")
+    assert await sms(client, "AYUDA", OptOutType="HELP") is None
+
+
+# -- Spanish: the phone line ------------------------------------------------------------------------
+def spoken(root: ET.Element, language: str) -> str:
+    return " ".join(el.text or "" for el in root.iter("Say") if el.get("language") == language)
+
+
+async def test_the_greeting_offers_spanish_in_spanish(twilio):
+    client = await twilio()
+    greeting = await twiml(await post_signed(client, "/twilio/voice", call_form()))
+    spanish = [el for el in gather_of(greeting).iter("Say") if el.get("language") == "es-US"]
+    assert len(spanish) == 1 and spanish[0].get("voice") == "Polly.Lupe"
+    assert "Para español, oprima 2" in spanish[0].text and "9 1 1" in spanish[0].text
+    assert gather_of(greeting).get("numDigits") == "1"
+
+
+async def test_pressing_2_moves_the_call_to_spanish(twilio):
+    client = await twilio()
+    root = await twiml(await post_signed(client, "/twilio/voice", call_form(Digits="2")))
+    gather = gather_of(root)
+    assert gather.get("language") == "es-US" and gather.get("action") == "/twilio/voice?lang=es"
+    assert "Hola" in spoken(root, "es-US") and "Riverside Skin" in spoken(root, "es-US")
+    assert "¿Qué le gustaría saber sobre el Botox?" in spoken(root, "es-US")
+    assert "For English, press 1" in spoken(root, "en-US")  # the way back, in English
+    assert root.find("Redirect").text == "/twilio/voice?attempt=1&lang=es"
+    back = await twiml(await post_signed(client, "/twilio/voice?lang=es", call_form(Digits="1")))
+    assert gather_of(back).get("language") == "en-US" and gather_of(back).get("action") == "/twilio/voice"
+
+
+async def test_a_spanish_caller_is_asked_heard_and_answered_in_spanish(twilio, asked):
+    client = await twilio()
+    root = await twiml(await post_signed(client, "/twilio/voice?lang=es", call_form("cuánto dura el bótox")))
+    assert asked[-1].language == "es"
+    answer = spoken(root, "es-US")
+    assert "meses" in answer and "5 5 5, 0 1 0 0" in answer and "Puede hacer otra pregunta" in answer
+    assert spoken(root, "en-US") == ""  # not a word in the English voice
+    assert gather_of(root).get("language") == "es-US" and gather_of(root).get("action") == "/twilio/voice?lang=es"
+    assert "Adiós" in says(root)[-1]
+
+
+async def test_spanish_words_on_an_english_call_are_answered_in_spanish_and_the_call_follows(twilio):
+    client = await twilio()
+    root = await twiml(await post_signed(client, "/twilio/voice", call_form("¿cuánto tiempo dura el bótox?")))
+    assert "meses" in spoken(root, "es-US")
+    assert gather_of(root).get("action") == "/twilio/voice?lang=es"
+
+
+async def test_spanish_silence_gets_one_retry_in_spanish_then_goodbye(twilio):
+    client = await twilio()
+    retry = await twiml(await post_signed(client, "/twilio/voice?attempt=1&lang=es", call_form()))
+    text = spoken(retry, "es-US")
+    assert "no le escuché" in text and "Puede preguntar sobre" in text and "usos médicos" in text
+    assert retry.find("Redirect").text == "/twilio/voice?attempt=2&lang=es"
+    goodbye = await twiml(await post_signed(client, "/twilio/voice?attempt=2&lang=es", call_form()))
+    assert goodbye.find("Hangup") is not None and "Adiós" in spoken(goodbye, "es-US")
+
+
+async def test_a_spanish_call_now_emergency_is_said_in_spanish_first_and_offers_nothing(twilio):
+    client = await twilio()
+    root = await twiml(
+        await post_signed(client, "/twilio/voice?lang=es", call_form("no puedo respirar después del bótox"))
+    )
+    first = root[0]
+    assert first.tag == "Say" and first.get("language") == "es-US" and "9 1 1" in first.text
+    assert "cuelgue" in first.text.lower()
+    assert root.find("Gather") is None and root.find("Hangup") is not None
+
+
+async def test_a_spanish_urgent_caller_is_offered_the_clinic_in_spanish(twilio):
+    client = await twilio()
+    root = await twiml(
+        await post_signed(client, "/twilio/voice?lang=es", call_form("desde el bótox de la semana pasada veo doble"))
+    )
+    assert root[0].get("language") == "es-US"
+    gather = gather_of(root)
+    assert gather.get("action") == "/twilio/voice/connect?lang=es" and gather.get("language") == "es-US"
+    assert "oprima 1 o diga sí" in " ".join(says(gather))
+    yes = await twiml(await post_signed(client, "/twilio/voice/connect?lang=es", call_form("Sí.")))
+    assert yes.find("Dial").text == "555-0100" and "Le comunico" in spoken(yes, "es-US")
+    no = await twiml(await post_signed(client, "/twilio/voice/connect?lang=es", call_form("no, gracias")))
+    assert no.find("Dial") is None and "Adiós" in spoken(no, "es-US")
+
+
+async def test_too_many_questions_is_said_in_spanish(twilio):
+    client = await twilio(rate_limit=1)
+    await post_signed(client, "/twilio/voice?lang=es", call_form("cuánto dura el bótox"))
+    limited = await twiml(await post_signed(client, "/twilio/voice?lang=es", call_form("es seguro")))
+    assert "demasiadas preguntas" in spoken(limited, "es-US") and limited.find("Hangup") is not None
+
+
+async def test_an_english_only_clinic_offers_no_language_choice(twilio):
+    client = await twilio(languages=["en"])
+    greeting = await twiml(await post_signed(client, "/twilio/voice", call_form()))
+    assert gather_of(greeting).get("input") == "speech" and spoken(greeting, "es-US") == ""
+    ignored = await twiml(await post_signed(client, "/twilio/voice?lang=es", call_form()))  # not served: English
+    assert gather_of(ignored).get("language") == "en-US"
+
+
+async def test_the_spanish_greeting_without_clinic_details_says_them_in_spanish(twilio):
+    client = await twilio(clinic_name=None, emergency_number=None, country=None)
+    root = await twiml(await post_signed(client, "/twilio/voice", call_form(Digits="2")))
+    text = spoken(root, "es-US")
+    assert "nuestra clínica" in text and "número local de emergencias" in text
+    english = await twiml(await post_signed(client, "/twilio/voice", call_form()))
+    assert "your local emergency number" in spoken(english, "en-US")
+    assert "y o u r" not in spoken(english, "en-US")  # a number in words is not spelled out

@@ -4,9 +4,12 @@ page's web token when a webhook secret is set. (The page in a real browser: test
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import re
 import time
 
+import pytest
 from pydantic import SecretStr
 
 from botox_bot.server import signing
@@ -96,3 +99,87 @@ async def test_an_emergency_on_the_page_is_escalated_as_the_web_chats(serve, mon
         await asyncio.sleep(0.02)
     (escalation,) = told
     assert (escalation.channel, escalation.label, escalation.urgency) == ("web", "the web chat", "call_now")
+
+
+# -- languages ---------------------------------------------------------------------------------------
+def page_strings(page: str) -> dict:
+    return json.loads(html.unescape(re.search(r'data-strings="([^"]*)"', page)[1]))
+
+
+def html_lang(page: str) -> str:
+    return re.search(r'<html lang="([^"]+)">', page)[1]
+
+
+async def get_page(client, accept: str | None = None, query: str = "") -> str:
+    headers = {"Accept-Language": accept} if accept is not None else {}
+    response = await client.get(f"/{query}", headers=headers)
+    assert response.status == 200
+    return await response.text()
+
+
+async def test_a_spanish_browser_gets_the_page_in_spanish_with_english_one_click_away(serve, engine):
+    client = await serve()
+    page = await get_page(client, "es-MX,es;q=0.9,en;q=0.8")
+    assert html_lang(page) == "es"
+    assert "<title>Preguntas sobre el Botox — Riverside Skin</title>" in page
+    assert 'placeholder="Escriba su pregunta…"' in page and ">Enviar</button>" in page
+    assert "En una emergencia, llame al 911." in page
+    strings = page_strings(page)
+    assert set(strings) == {"en", "es"}
+    content = engine.content
+    for lang, hello in (("es", "¡Hola! Pregúnteme sobre "), ("en", "Hello! Ask me about ")):
+        greeting = strings[lang]["greeting"]
+        assert greeting.startswith(hello)
+        titles = [content.title(topic, lang) for topic in content.topics]
+        assert all(title[:1].lower() + title[1:] in greeting for title in titles), (lang, greeting)
+    assert strings["es"]["greeting"] in page  # shown as it loads
+    assert strings["en"]["rate_limited_other"].count("{seconds}") == 1  # left for the script to fill
+    buttons = re.findall(
+        r'<button type="button" lang="(\w+)" data-lang="\w+" aria-label="([^"]+)" '
+        r'aria-pressed="(\w+)">(\w+)</button>',
+        page,
+    )
+    assert buttons == [("en", "English (EN)", "false", "EN"), ("es", "Español (ES)", "true", "ES")]
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "lang"),
+    [
+        (None, "", "en"),
+        ("en-US,en;q=0.9", "", "en"),
+        ("en-US", "?lang=es", "es"),  # a clinic's Spanish site links or embeds /?lang=es
+        ("es", "?lang=fr", "es"),  # a language the page does not speak is ignored
+        ("en;q=0.5, es;q=0.9", "", "es"),
+        ("fr-FR, es;q=0.1", "", "es"),
+        ("*", "", "en"),
+        ("es;q=0, en;q=0.2", "", "en"),
+        ("es;q=bad", "", "en"),
+    ],
+)
+async def test_the_page_opens_in_the_browsers_language(serve, accept, query, lang):
+    client = await serve()
+    assert html_lang(await get_page(client, accept, query)) == lang
+
+
+async def test_a_clinic_that_serves_one_language_shows_no_switch(serve):
+    client = await serve(languages=["en"])
+    page = await get_page(client, "es")
+    assert html_lang(page) == "en" and set(page_strings(page)) == {"en"}
+    assert 'data-lang="es"' not in page and re.search(r'id="languages"[^>]* hidden', page)
+    spanish_only = await serve(languages=["es"])
+    assert html_lang(await get_page(spanish_only, "en")) == "es"
+
+
+async def test_unset_clinic_details_read_in_the_pages_language(serve):
+    client = await serve(clinic_name=None, emergency_number=None, country=None)
+    strings = page_strings(await get_page(client, "es"))
+    assert strings["es"]["title"] == "Preguntas sobre el Botox — nuestra clínica"
+    assert "número local de emergencias" in strings["es"]["notice"]
+    assert strings["en"]["clinic"] == "our clinic"
+
+
+async def test_the_pages_language_is_sent_as_the_messages_language(serve, asked):
+    client = await serve()
+    response = await client.post(MESSAGES, json={"sender": "web-1", "message": "ok", "language": "es"})
+    (message,) = await response.json()
+    assert asked[-1].language == "es" and message["custom"]["language"] == "es"

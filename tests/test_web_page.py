@@ -4,8 +4,9 @@ The real server runs in-process on a free port with the shipped content; each te
 conversation memory shared) and a fresh browser context. Covered: a question answered with the consult prompt
 set apart, on a phone-sized screen with no sideways scrolling; an emergency shown as an alert; a choice button
 clicked; the whole flow by keyboard only; the page with a webhook secret set (it sends its web token); the
-friendly message when rate-limited. Every test fails on a browser console error or page error, which is where
-Content-Security-Policy violations (inline scripts or styles) show up.
+friendly message when rate-limited; Spanish: the page in a Spanish browser, the EN / ES switch (by mouse and by
+keyboard) and the language it sends with each message. Every test fails on a browser console error or page
+error, which is where Content-Security-Policy violations (inline scripts or styles) show up.
 
 Without the browser the tests are skipped, unless ``BOTOX_BOT_REQUIRE_BROWSER=1`` (CI), where they fail.
 """
@@ -79,8 +80,8 @@ class Chat:
     def __init__(self, browser):
         self.browser, self.errors = browser, []
 
-    async def open(self, url: str, viewport: dict | None = None):
-        context = await self.browser.new_context(viewport=viewport or {"width": 1024, "height": 768})
+    async def open(self, url: str, viewport: dict | None = None, locale: str = "en-US"):
+        context = await self.browser.new_context(viewport=viewport or {"width": 1024, "height": 768}, locale=locale)
         page = await context.new_page()
         page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
@@ -111,12 +112,17 @@ async def chat():
         assert helper.errors == [], f"browser console errors: {helper.errors}"
 
 
+def close(settings):
+    return settings.model_copy(update={"choice_margin": 1.0})
+
+
 def flat(text: str) -> str:
     return " ".join(text.split())
 
 
 async def expected_choice(engine, settings):
-    """What a fresh engine offers for CHOICE_QUESTION, and its answer to the first choice."""
+    """What a fresh engine offers for CHOICE_QUESTION, and its answer to the first choice (``settings`` should be
+    ``close(settings)``, so that the close call offers choices whatever the model's exact scores)."""
     probe = Engine(engine.content, engine.classifier, settings.engine_config())
     offer = await probe.answer(Message(text=CHOICE_QUESTION, sender_id="probe", channel="rest"))
     assert offer.choices, f"{CHOICE_QUESTION!r} no longer offers choices; pick another close question"
@@ -153,6 +159,7 @@ async def test_emergency_stands_out(serve, chat, settings):
 
 
 async def test_choice_button(serve, chat, settings, engine):
+    settings = close(settings)
     title, answer = await expected_choice(engine, settings)
     page = await chat.open(await serve(settings))
     await chat.ask(page, CHOICE_QUESTION)
@@ -171,9 +178,16 @@ async def test_choice_button(serve, chat, settings, engine):
 
 
 async def test_keyboard_only(serve, chat, settings, engine):
+    settings = close(settings)
     title, _ = await expected_choice(engine, settings)
     page = await chat.open(await serve(settings), PHONE)
-    await page.keyboard.press("Tab")
+    passed = []
+    for _ in range(4):  # the language switch first (EN, ES), then the question
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.id") == "message":
+            break
+        passed.append(await page.evaluate("document.activeElement.textContent"))
+    assert passed == ["EN", "ES"]
     assert await page.evaluate("document.activeElement.id") == "message"
     await page.keyboard.type(CHOICE_QUESTION)
     await page.keyboard.press("Enter")
@@ -212,4 +226,70 @@ async def test_rate_limited(serve, chat, settings):
     await error.wait_for()
     assert re.search(r"wait \d+ seconds?", await error.inner_text())
     assert all("429" in e for e in chat.errors), chat.errors  # the browser logs the failed request itself
+    chat.errors.clear()
+
+
+# -- Spanish -------------------------------------------------------------------------------------------
+async def test_a_spanish_browser_gets_a_spanish_page_and_spanish_answers(serve, chat, settings, engine):
+    page = await chat.open(await serve(settings), PHONE, locale="es-MX")
+    assert await page.evaluate("document.documentElement.lang") == "es"
+    assert await page.title() == "Preguntas sobre el Botox — Riverside Skin"
+    assert await page.get_attribute("#message", "placeholder") == "Escriba su pregunta…"
+    assert (await page.locator(".msg.intro").inner_text()).startswith("¡Hola! Pregúnteme sobre")
+    assert await page.get_attribute('#languages button[data-lang="es"]', "aria-pressed") == "true"
+    bubble = await chat.ask(page, "¿cuánto dura el bótox?")
+    assert await bubble.get_attribute("lang") == "es"
+    assert "meses" in await bubble.inner_text() and "proveedor" in await bubble.locator(".consult").inner_text()
+    assert await page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+async def test_the_switch_changes_the_page_and_the_language_sent(serve, chat, settings):
+    page = await chat.open(await serve(settings), PHONE)
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    sent = []
+    page.on("request", lambda r: r.method == "POST" and sent.append(r.post_data_json))
+    await page.click('#languages button[data-lang="es"]')
+    assert await page.evaluate("document.documentElement.lang") == "es"
+    assert await page.title() == "Preguntas sobre el Botox — Riverside Skin"
+    assert await page.locator("#send").inner_text() == "Enviar"
+    assert await page.get_attribute("#log", "aria-label") == "Conversación"
+    assert (await page.locator(".msg.intro").inner_text()).startswith("¡Hola!")
+    assert await page.get_attribute('#languages button[data-lang="en"]', "aria-pressed") == "false"
+    bubble = await chat.ask(page, "ok")  # too short to tell: the page's language decides
+    assert sent[-1]["language"] == "es" and await bubble.get_attribute("lang") == "es"
+    await page.click('#languages button[data-lang="en"]')
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    assert (await page.locator(".msg.intro").inner_text()).startswith("Hello!")
+    await chat.ask(page, "How long does Botox last?", bubbles=2)
+    assert sent[-1]["language"] == "en"
+
+
+async def test_the_switch_by_keyboard(serve, chat, settings):
+    page = await chat.open(await serve(settings), PHONE)
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Tab")
+    focused = page.locator("#languages button:focus")
+    assert await focused.inner_text() == "ES" and await focused.get_attribute("lang") == "es"
+    assert await focused.evaluate("b => getComputedStyle(b).outlineStyle") != "none"
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.documentElement.lang") == "es"
+    assert await page.evaluate("document.activeElement.textContent") == "ES"  # focus stays where it was
+    box = await focused.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+
+
+async def test_a_spanish_emergency_and_a_spanish_wait(serve, chat, settings):
+    page = await chat.open(
+        await serve(settings.model_copy(update={"rate_limit": 1})), {"width": 360, "height": 740}, locale="es-US"
+    )
+    bubble = await chat.ask(page, "no puedo respirar después del bótox")
+    assert await bubble.locator(".alert-title").inner_text() in ("Emergencia", "EMERGENCIA")  # CSS upper-cases it
+    assert "911" in await bubble.inner_text()
+    await page.fill("#message", "¿es seguro?")
+    await page.press("#message", "Enter")
+    error = page.locator(".msg.error")
+    await error.wait_for()
+    assert re.search(r"Espere \d+ segundos?", await error.inner_text())
+    assert await page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert all("429" in e for e in chat.errors), chat.errors
     chat.errors.clear()

@@ -86,6 +86,43 @@ async def test_no_sender_gets_a_fresh_id_and_no_shared_context(serve):
     assert second["custom"]["intent"] != "repeat_treatment"
 
 
+# -- languages ---------------------------------------------------------------------------------------
+async def test_the_reply_carries_its_language(serve):
+    client = await serve()
+    (english,) = await (await ask(client, "How long does Botox last?")).json()
+    (spanish,) = await (await ask(client, "¿cuánto dura el bótox?", sender="p2")).json()
+    assert english["custom"]["language"] == "en"
+    assert spanish["custom"]["language"] == "es" and "3 a 4 meses" in spanish["text"]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"language": "es"}, {"language": "es-MX"}, {"metadata": {"language": "es_US"}}],
+    ids=["top-level", "a locale", "metadata"],
+)
+async def test_a_request_may_say_the_persons_language(serve, asked, extra):
+    client = await serve()
+    (message,) = await (await ask(client, "ok", **extra)).json()  # too short to tell: the client's word decides
+    assert message["custom"]["language"] == "es"
+    assert asked[-1].language == extra.get("language") or asked[-1].language == extra["metadata"]["language"]
+
+
+async def test_the_words_decide_over_the_clients_language(serve):
+    client = await serve()
+    (message,) = await (await ask(client, "How long does Botox last?", language="es")).json()
+    assert message["custom"]["language"] == "en" and "3 to 4 months" in message["text"]
+
+
+async def test_a_malformed_metadata_language_is_ignored_not_refused(serve, asked):
+    client = await serve()
+    response = await ask(client, "How long does Botox last?", metadata={"language": ["es"]})
+    assert response.status == 200 and asked[-1].language is None
+    await ask(client, "How long does Botox last?", metadata={"language": "x" * 40})
+    assert asked[-1].language is None
+    (both,) = await (await ask(client, "ok", sender="p3", language="es", metadata={"language": "en"})).json()
+    assert both["custom"]["language"] == "es"  # the top-level field wins
+
+
 # -- bad input ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "body, fragment",
@@ -98,6 +135,9 @@ async def test_no_sender_gets_a_fresh_id_and_no_shared_context(serve):
         (b'{"sender": "x", "message": null}', "'message'"),
         (b'{"sender": 7, "message": "hi"}', "'sender'"),
         (b'{"sender": "", "message": "hi"}', "'sender'"),
+        (b'{"message": "hi", "language": "espa\\u00f1ol!"}', "'language': value error, must be a language tag"),
+        (b'{"message": "hi", "language": 3}', "'language'"),
+        (b'{"message": "hi", "language": "es\\n"}', "'language'"),
     ],
 )
 async def test_bad_bodies_get_400_saying_what_is_wrong(serve, body, fragment):

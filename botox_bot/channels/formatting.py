@@ -7,11 +7,18 @@ and the Teams buttons said "How it works" where the content says "How Botox work
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlparse
 
+from botox_bot.channels.phrases import available, phrases
 from botox_bot.core.content import Content
 from botox_bot.core.models import Choice, Reply
 from botox_bot.escalation import Escalation
+from botox_bot.settings import ClinicSettings
+
+_UNSET = {"clinic_name": "our clinic", "emergency_number": "your local emergency number"}
+"""What ``settings.clinic`` says for a detail the clinic has not set (settings.py): English words, which a
+channel replaces with the content's own words for "our clinic" in the language it speaks."""
 
 HEADINGS = {"call_now": "Emergency: get help now", "urgent": "Urgent: get care today"}
 """The line an emergency answer starts with where a channel has headings (Slack, Teams), by ``Reply.urgency``."""
@@ -37,12 +44,35 @@ def topic_choices(content: Content | None, language: str = "en") -> list[Choice]
     return [Choice(title=content.title(topic, language), payload=f"/{topic}") for topic in content.topics]
 
 
-def listing(titles: list[str], last: str = "and") -> str:
-    """'how Botox works, medical uses, and safety': titles as words in a sentence (first letters lowered)."""
-    words = [t[:1].lower() + t[1:] for t in titles]
-    if len(words) <= 2:
-        return f" {last} ".join(words)
-    return f"{', '.join(words[:-1])}, {last} {words[-1]}"
+def listing(titles: list[str], last: str = "and", language: str = "en") -> str:
+    """'how Botox works, medical uses, and safety': titles as words in a sentence (first letters lowered).
+
+    ``last`` is "and" or "or"; in Spanish "a, b o c" (the channels' phrases say how each language lists).
+    """
+    return phrases(language).listing(titles, last)
+
+
+def clinic_detail(clinic: ClinicSettings, content: Content | None, language: str, name: str) -> str:
+    """The clinic's ``clinic_name`` or ``emergency_number`` as a channel says it in ``language``.
+
+    Set by the clinic: as set. Unset: the content's words for it in that language ("nuestra clínica",
+    "número local de emergencias"), the same words the answers use; English before the content is loaded.
+    """
+    value = clinic.name if name == "clinic_name" else clinic.emergency_number
+    if content is None:
+        return value
+    unset = {_UNSET[name], *(words.get(name) for words in content.defaults.values())}
+    if value not in unset:
+        return value
+    return content.defaults.get(language, {}).get(name) or value
+
+
+def served_languages(content: Content | None, wanted: Collection[str] = ()) -> list[str]:
+    """The languages a channel offers (a language switch, a phone menu): the content's (source first), limited
+    to the clinic's ``languages`` setting when it has one, and to those the channels have phrases for."""
+    codes = list(content.languages) if content is not None else list(available())
+    offered = [code for code in codes if (not wanted or code in wanted) and code in available()]
+    return offered or [codes[0] if codes else "en"]
 
 
 # -- staff escalations (Slack blocks, Teams cards) ---------------------------------------------------------

@@ -5,16 +5,22 @@ Response: ``[{"recipient_id": "abc", "text": "...", "buttons": [{"title": "...",
 "custom": {"intent": "duration", "confidence": 0.93, "emergency": false, ...}}]``
 
 A button's ``payload`` sent back as the next ``message`` picks that choice. ``custom`` is where Rasa puts
-anything beyond text and buttons; clients that do not know it ignore it.
+anything beyond text and buttons; clients that do not know it ignore it. Its ``language`` is the reply's.
+
+A request may say the language the person uses (a widget's page language): a top-level ``language`` or
+``metadata.language``, a language tag such as ``es`` or ``es-MX``. It is the message's channel language: the
+engine still answers a message in the language it is written in, and uses this one for messages too short to
+tell ("ok", "botox?").
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, Self
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.core.models import Message, Reply
@@ -25,6 +31,8 @@ from botox_bot.server.errors import Problem
 from botox_bot.settings import ServerSettings, Settings
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,4}$"
+"""A language tag as browsers and platforms send it: "es", "es-MX", "es_419", "zh-Hant-TW"."""
 
 
 class RestRequest(BaseModel):
@@ -33,6 +41,22 @@ class RestRequest(BaseModel):
     message: StrictStr
     sender: StrictStr | None = Field(None, min_length=1, max_length=128)
     metadata: dict[str, Any] | None = None
+    language: StrictStr | None = Field(None, description="The person's language, a tag such as es or es-MX.")
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str | None) -> str | None:
+        if value is not None and not (len(value) <= 35 and re.fullmatch(LANGUAGE_TAG, value)):
+            raise ValueError("must be a language tag such as es or es-MX")
+        return value
+
+    def explicit_language(self) -> str | None:
+        """The language the client says the person uses: ``language``, else a well-formed ``metadata.language``
+        (metadata is free-form, so anything else there is ignored rather than refused)."""
+        if self.language:
+            return self.language
+        tag = (self.metadata or {}).get("language")
+        return tag if isinstance(tag, str) and len(tag) <= 35 and re.fullmatch(LANGUAGE_TAG, tag) else None
 
 
 def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
@@ -48,6 +72,7 @@ def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
         "answer": reply.answer,
         "consult": reply.consult,
         "sources": reply.sources,
+        "language": reply.language,
     }
     return [message]
 
@@ -61,7 +86,13 @@ async def read_rasa_body(request: web.Request, max_bytes: int) -> bytes:
 async def answer_rasa(channel: Channel, request: web.Request, body: RestRequest) -> web.Response:
     """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route)."""
     sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
-    message = Message(text=body.message, sender_id=sender, channel=channel.name, metadata=body.metadata or {})
+    message = Message(
+        text=body.message,
+        sender_id=sender,
+        channel=channel.name,
+        metadata=body.metadata or {},
+        language=body.explicit_language(),
+    )
     try:  # no sender: the limit counts the address, since each anonymous message has a new id
         reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}")
     except RateLimited as limited:

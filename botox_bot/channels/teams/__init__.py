@@ -138,6 +138,7 @@ class TeamsHandlers:
             channel=NAME,
             sender_id=_sender(activity),
             metadata={"teams_conversation_type": _conversation_type(activity) or "personal"},
+            language=_locale(activity),
         )
         try:
             reply = await self.runtime.answer(message, TeamsChannel)
@@ -321,6 +322,13 @@ def _without_mention(activity: Activity) -> str:
 def _plain(text: str) -> str:
     """Teams text as typed: entities decoded, non-breaking spaces (left around mentions) made plain."""
     return _SPACES.sub(" ", html.unescape(text or "")).strip()
+
+
+def _locale(activity: Activity) -> str | None:
+    """The Teams client's locale ("es-MX"), as the message's channel language: the engine still answers in the
+    language a message is written in, and uses this only for a message too short to tell ("ok")."""
+    locale = activity.locale
+    return locale if isinstance(locale, str) and 0 < len(locale) <= 35 else None
 
 
 def _sender(activity: Activity) -> str:

@@ -10,7 +10,7 @@ reads on a phone is in ``phone_text.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
@@ -39,12 +39,13 @@ class TwilioChannel(Channel):
     def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
         if settings.twilio is None:
             raise SettingsError("Twilio is not configured: set TWILIO_AUTH_TOKEN")
-        return cls(runtime, settings.twilio, prefix)
+        return cls(runtime, settings.twilio, prefix, languages=settings.languages)
 
-    def __init__(self, runtime: BotRuntime, twilio: TwilioSettings, prefix: str = ""):
+    def __init__(self, runtime: BotRuntime, twilio: TwilioSettings, prefix: str = "", languages: Sequence[str] = ()):
         super().__init__(runtime, prefix)
         self.twilio = twilio
         self.clinic = runtime.clinic
+        self.languages = tuple(languages)  # the clinic's setting; empty: every language of the content
         self.validator = RequestValidator(twilio.auth_token.get_secret_value())
 
     async def verified_form(self, request: web.Request) -> Mapping[str, str]:

@@ -1,4 +1,13 @@
-"""SMS through Twilio: STOP, START and HELP as carriers expect, then the bot's answer as plain text."""
+"""SMS through Twilio: STOP, START and HELP as carriers expect (and PARAR, INICIAR, AYUDA...), then the bot's
+answer as plain text.
+
+The keywords come from every language's phrases (``channels/phrases/<lang>.json``), whatever languages the clinic
+serves: an opt-out in Spanish must work even where the bot answers only in English. The keyword's reply is in the
+keyword's language (AYUDA: Spanish); for the standard English words every carrier knows (STOP, HELP) and a word
+two languages share (INFO), in the language of the sender's last answer, else the clinic's first. A message
+Twilio itself answered under the clinic's Advanced Opt-Out settings (it says so in ``OptOutType``) updates the
+opt-outs and gets no second reply.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +15,39 @@ from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse
 
 from botox_bot.channels.base import Route
+from botox_bot.channels.formatting import clinic_detail, served_languages
+from botox_bot.channels.phrases import FALLBACK, available, phrases, plain_word
 from botox_bot.channels.twilio import TwilioChannel
 from botox_bot.channels.twilio.optouts import OptOuts
 from botox_bot.channels.twilio.phone_text import sms_text
+from botox_bot.channels.twilio.senders import SenderLanguages
 from botox_bot.core.models import Message
 from botox_bot.runtime import RateLimited
 
 SMS_PATH = "/twilio/sms"
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
-START_WORDS = {"start", "yes", "unstop", "optin"}
-HELP_WORDS = {"help", "info"}
+KINDS = ("stop", "start", "help")
+_TWILIO_OPT_OUT_TYPES = {"STOP": "stop", "START": "start", "HELP": "help"}
+
+
+def keyword(body: str) -> tuple[str, list[str]] | None:
+    """``(kind, languages)`` when ``body`` is one keyword ("PARAR", "Stop.", "¡Ayuda!"), else None.
+
+    ``languages`` are those whose phrases list the word (several for a word they share, such as INFO).
+    Only a whole message is a keyword, as carriers read them: "stop texting me tips" is a message.
+    """
+    word = plain_word(body)
+    if not word or " " in word:
+        return None
+    for kind in KINDS:
+        langs = [lang for lang in available() if word in phrases(lang).words(f"sms.keywords.{kind}")]
+        if langs:
+            return kind, langs
+    return None
+
+
+def keywords(kind: str, language: str) -> list[str]:
+    """The words for ``kind`` in ``language`` (for the docs and for the clinic's Twilio settings)."""
+    return [word.upper() for word in phrases(language).words(f"sms.keywords.{kind}")]
 
 
 class SmsChannel(TwilioChannel):
@@ -29,35 +61,46 @@ class SmsChannel(TwilioChannel):
         form = await self.verified_form(request)
         sender, body = form.get("From", ""), form.get("Body", "")
         response = MessagingResponse()
-        text = await self._reply(sender, body)
+        text = await self._reply(sender, body, form.get("OptOutType"))
         if text:
             response.message(text)
         return self.twiml(response)
 
-    async def _reply(self, sender: str, body: str) -> str | None:
+    async def _reply(self, sender: str, body: str, twilio_handled: str | None = None) -> str | None:
         """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
-        keyword = body.strip().strip(".!").lower()
-        opt_outs, clinic = OptOuts(self.runtime.store), self.clinic.name
-        if keyword in STOP_WORDS:
-            await opt_outs.stop(sender)
-            return f"You will get no more messages from {clinic}'s Botox helpline. Reply START to resubscribe."
-        if keyword in START_WORDS:
-            await opt_outs.start(sender)
-            return (
-                f"You are resubscribed to {clinic}'s Botox helpline. Ask your question anytime. "
-                "Reply HELP for help, STOP to opt out."
-            )
-        if keyword in HELP_WORDS:
-            phone = f" Call us: {self.clinic.phone}." if self.clinic.phone else ""
-            return (
-                f"{clinic} Botox helpline: text a question for general information.{phone} "
-                f"In an emergency call {self.clinic.emergency_number}. Reply STOP to opt out. "
-                "Msg&data rates may apply."
-            )
+        opt_outs, memory = OptOuts(self.runtime.store), SenderLanguages(self.runtime.store)
+        found = keyword(body)
+        kind = _TWILIO_OPT_OUT_TYPES.get((twilio_handled or "").upper()) or (found[0] if found else None)
+        if kind is not None:
+            own = found[1][0] if found and found[1] != [FALLBACK] and len(found[1]) == 1 else None
+            lang = own or await memory.recall(sender) or self._default_language()
+            if own:
+                await memory.remember(sender, own)
+            if kind == "stop":
+                await opt_outs.stop(sender)
+            elif kind == "start":
+                await opt_outs.start(sender)
+            # Twilio already answered it (Advanced Opt-Out): a second reply would only repeat it
+            return None if twilio_handled else self._keyword_reply(kind, lang)
         try:
             reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name))
         except RateLimited:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
+        await memory.remember(sender, reply.language)
         if await opt_outs.opted_out(sender):
             return None  # they said STOP: no reply until START, but an emergency still reached staff (answer did it)
         return sms_text(reply)
+
+    def _keyword_reply(self, kind: str, lang: str) -> str:
+        content, clinic = self.runtime.content, self.clinic
+        words = phrases(lang)
+        values = {
+            "clinic_name": clinic_detail(clinic, content, lang, "clinic_name"),
+            "emergency_number": clinic_detail(clinic, content, lang, "emergency_number"),
+            "phone": clinic.phone,
+        }
+        values["call_us"] = words.text("sms.call_us", **values) if clinic.phone else ""
+        return words.text({"stop": "sms.stopped", "start": "sms.started", "help": "sms.help"}[kind], **values)
+
+    def _default_language(self) -> str:
+        return served_languages(self.runtime.content, self.languages)[0]

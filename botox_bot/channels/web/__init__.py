@@ -5,22 +5,32 @@ the webhook speaks, so its messages carry ``channel="web"``: counted, limited, w
 variations) and reported to staff as the web chat's, not mixed with the integrations on the webhook. Each page
 load gets its own sender id and, when a webhook secret is set, a web token for that sender (see
 ``botox_bot.server.signing``), which that route then requires; the webhook itself takes only signatures.
+
+The page speaks every language the clinic serves that the channels have phrases for (``channels/phrases/``): it
+opens in the browser's language (``Accept-Language``; ``?lang=es`` picks one, for a clinic's Spanish site), carries
+every language's strings (already filled in: the clinic, the emergency number, the greeting from the content's
+titles in that language), and its switch (EN / ES) changes them in place and sends the choice with each message
+as its ``language``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 import uuid
+from collections.abc import Sequence
 from importlib import resources
 from typing import Self
 
 from aiohttp import web
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.formatting import listing, topic_choices
+from botox_bot.channels.formatting import clinic_detail, served_languages, topic_choices
+from botox_bot.channels.phrases import phrases
 from botox_bot.channels.rest import RestRequest, answer_rasa, read_rasa_body
+from botox_bot.core.language import locale_language
 from botox_bot.runtime import BotRuntime
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model
@@ -40,6 +50,25 @@ _SECURITY_HEADERS = {
 }
 
 
+def _first_choice(request: web.Request, languages: list[str]) -> str:
+    """``?lang=`` if the page serves it, else the browser's first served language (``Accept-Language``, by its
+    weights), else the clinic's first language."""
+    asked = locale_language(request.query.get("lang"))
+    if asked in languages:
+        return asked
+    weighted = []
+    for position, part in enumerate(request.headers.get("Accept-Language", "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        try:
+            weight = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            weight = 0.0
+        code = locale_language(tag.strip())
+        if code in languages and weight > 0:
+            weighted.append((-weight, position, code))
+    return min(weighted)[2] if weighted else languages[0]
+
+
 def _read(name: str) -> str:
     return resources.files("botox_bot.channels.web").joinpath("static", name).read_text(encoding="utf-8")
 
@@ -55,11 +84,12 @@ class WebChatChannel(Channel):
 
     @classmethod
     def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
-        return cls(runtime, settings.server, prefix)
+        return cls(runtime, settings.server, prefix, languages=settings.languages)
 
-    def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = ""):
+    def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = "", languages: Sequence[str] = ()):
         super().__init__(runtime, prefix)
         self.server = server
+        self.wanted_languages = tuple(languages)  # the clinic's setting; empty: every language of the content
         self._page = _read("index.html")
         self._assets = {name: _read(name).encode("utf-8") for name in _ASSETS}
         # in the asset URLs, so a browser never runs last release's script with this release's page
@@ -76,25 +106,58 @@ class WebChatChannel(Channel):
         sender = f"web-{uuid.uuid4().hex}"
         secret = self.server.webhook_secret
         token = signing.issue_web_token(secret.get_secret_value(), sender, WEB_TOKEN_TTL_SECONDS) if secret else ""
+        languages = served_languages(self.runtime.content, self.wanted_languages)
+        strings = {lang: self._strings(lang) for lang in languages}
+        lang = _first_choice(request, languages)
         values = {
-            "clinic_name": self.runtime.clinic.name,
+            "lang": lang,
             "messages_url": self.path(MESSAGES_PATH),
             "asset_prefix": self.path("/chat/"),
             "sender": sender,
             "token": token,
-            "emergency_number": self.runtime.clinic.emergency_number,
             "asset_version": self._version,
-            "intro": self._intro(),
+            "strings": json.dumps(strings, ensure_ascii=False, separators=(",", ":")),
+            "switch": "" if len(languages) > 1 else "hidden",
+            **{f"t_{key}": text for key, text in strings[lang].items()},
         }
         # one pass: a value that itself looks like {{name}} is never expanded again
         text = _PLACEHOLDER.sub(lambda m: html.escape(values.get(m[1], ""), quote=True), self._page)
-        headers = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}  # the page carries a per-visit token
+        text = text.replace("<!--switch-->", self._switch(languages, lang))
+        headers = {**_SECURITY_HEADERS, "Cache-Control": "no-store", "Vary": "Accept-Language"}
         return web.Response(text=text, content_type="text/html", headers=headers)
 
-    def _intro(self) -> str:
-        """What the bot answers, from the content's topics (a general line while the content is loading)."""
-        titles = [choice.title for choice in topic_choices(self.runtime.content)]
-        return f"Ask me about {listing(titles, 'or')}." if titles else "Ask me a question about Botox."
+    def _strings(self, lang: str) -> dict[str, str]:
+        """The page's own strings in ``lang``, filled in; ``{seconds}`` is left for the script."""
+        words = phrases(lang)
+        content, clinic = self.runtime.content, self.runtime.clinic
+        titles = [choice.title for choice in topic_choices(content, lang)]
+        values = {
+            "clinic_name": clinic_detail(clinic, content, lang, "clinic_name"),
+            "emergency_number": clinic_detail(clinic, content, lang, "emergency_number"),
+            "topics": words.listing(titles, "or"),
+        }
+        strings = {key: words.text(f"web.{key}", **values) for key in words.section("web")}
+        if not titles:  # the content is still loading: a general greeting
+            strings["greeting"] = strings["greeting_loading"]
+        del strings["greeting_loading"]
+        strings["clinic"] = values["clinic_name"]
+        return strings
+
+    @staticmethod
+    def _switch(languages: list[str], current: str) -> str:
+        """The language switch's buttons (EN / ES), each named in its own language; empty for one language."""
+        if len(languages) < 2:
+            return ""
+        buttons = []
+        for code in languages:
+            words = phrases(code)
+            label = html.escape(f"{words.name} ({words.code})", quote=True)
+            pressed = "true" if code == current else "false"
+            buttons.append(
+                f'<button type="button" lang="{code}" data-lang="{code}" aria-label="{label}" '
+                f'aria-pressed="{pressed}">{html.escape(words.code)}</button>'
+            )
+        return "".join(buttons)
 
     async def messages(self, request: web.Request) -> web.Response:
         """A question from the page: its web token first (when a secret is set), then the body, then the answer."""

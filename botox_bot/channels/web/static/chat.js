@@ -1,5 +1,7 @@
 // The web chat page: sends each question to its own route (POST /chat/messages, Rasa REST format) and shows the replies.
 // No dependencies, no innerHTML: every piece of server text goes through textContent or a text node.
+// The page's own strings come from the server in every language the clinic serves (data-strings); the language
+// switch swaps them in place and its choice is sent with each message as its "language".
 "use strict";
 
 (function () {
@@ -11,16 +13,64 @@
     sender: root.dataset.sender || "",
     token: root.dataset.token || "",
   };
+  let strings = {};
+  try {
+    strings = JSON.parse(root.dataset.strings || "{}") || {};
+  } catch (err) {
+    strings = {};
+  }
+  let language = strings[root.dataset.lang] ? root.dataset.lang : (Object.keys(strings)[0] || "en");
+
   const log = document.getElementById("log");
   const form = document.getElementById("ask");
   const input = document.getElementById("message");
   const sendButton = document.getElementById("send");
   const typing = document.getElementById("typing");
+  const switcher = document.getElementById("languages");
 
-  const GENERIC_ERROR = "Sorry, something went wrong. Please try again, or call the clinic.";
-  const NETWORK_ERROR = "Sorry, the message could not be sent. Please check your connection and try again, " +
-    "or call the clinic.";
+  const FALLBACK = {
+    error_generic: "Sorry, something went wrong. Please try again, or call the clinic.",
+    assistant: "Assistant: ",
+    emergency: "Emergency",
+    urgent: "Urgent",
+    choose: "Choose one",
+  };
   const URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
+
+  // A string of the page in `lang` (default: the page's language), its {name} placeholders filled from `values`.
+  function t(key, values, lang) {
+    const table = strings[lang] || strings[language] || {};
+    let text = typeof table[key] === "string" ? table[key] : (FALLBACK[key] || "");
+    for (const [name, value] of Object.entries(values || {})) text = text.split(`{${name}}`).join(String(value));
+    return text;
+  }
+
+  // --- the language switch ----------------------------------------------------------------------
+
+  function applyLanguage(lang) {
+    if (!strings[lang]) return;
+    language = lang;
+    document.documentElement.lang = lang;
+    document.title = t("title");
+    for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+    for (const node of root.querySelectorAll("[data-i18n-placeholder]")) {
+      node.setAttribute("placeholder", t(node.dataset.i18nPlaceholder));
+    }
+    for (const node of root.querySelectorAll("[data-i18n-aria-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel));
+    }
+    if (switcher) {
+      for (const button of switcher.querySelectorAll("button[data-lang]")) {
+        button.setAttribute("aria-pressed", button.dataset.lang === lang ? "true" : "false");
+      }
+    }
+  }
+
+  if (switcher) {
+    for (const button of switcher.querySelectorAll("button[data-lang]")) {
+      button.addEventListener("click", () => applyLanguage(button.dataset.lang));
+    }
+  }
 
   let busy = false;
 
@@ -110,12 +160,16 @@
 
   function addBot(message) {
     const custom = message && typeof message.custom === "object" && message.custom ? message.custom : {};
+    // the reply's own language (it may differ from the page's: people are answered in the language they write)
+    const lang = typeof custom.language === "string" && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(custom.language)
+      ? custom.language : language;
     const bubble = el("div", "msg bot");
-    bubble.append(el("span", "visually-hidden", "Assistant: "));
+    bubble.lang = lang;
+    bubble.append(el("span", "visually-hidden", t("assistant", null, lang)));
     if (custom.emergency === true) {
       bubble.classList.add("emergency");
       bubble.setAttribute("role", "alert");
-      const title = custom.urgency === "call_now" ? "Emergency" : "Urgent";
+      const title = t(custom.urgency === "call_now" ? "emergency" : "urgent", null, lang);
       bubble.append(el("h2", "alert-title", title));
     }
     if (typeof custom.answer === "string" && custom.answer && typeof custom.consult === "string" && custom.consult) {
@@ -130,7 +184,8 @@
     if (buttons.length) {
       const group = el("div", "choices");
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Choose one");
+      group.lang = lang;
+      group.setAttribute("aria-label", t("choose", null, lang));
       for (const choice of buttons) {
         const button = el("button", "", String(choice.title));
         button.type = "button";
@@ -155,17 +210,12 @@
   function errorText(response) {
     if (response.status === 429) {
       const wait = parseInt(response.headers.get("Retry-After") || "", 10);
-      return Number.isFinite(wait) && wait > 0
-        ? `You are sending messages quickly. Please wait ${wait} second${wait === 1 ? "" : "s"} and try again.`
-        : "You are sending messages quickly. Please wait a moment and try again.";
+      if (!(Number.isFinite(wait) && wait > 0)) return t("rate_limited");
+      return t(wait === 1 ? "rate_limited_one" : "rate_limited_other", { seconds: wait });
     }
-    if (response.status === 401) {
-      return "This chat session has expired. Please reload the page, or call the clinic.";
-    }
-    if (response.status === 503) {
-      return "The assistant is starting up. Please try again in a moment, or call the clinic.";
-    }
-    return GENERIC_ERROR;
+    if (response.status === 401) return t("expired");
+    if (response.status === 503) return t("starting");
+    return t("error_generic");
   }
 
   // Returns true when the question was answered.
@@ -180,7 +230,7 @@
       const response = await fetch(config.messages, {
         method: "POST",
         headers,
-        body: JSON.stringify({ sender: config.sender, message }),
+        body: JSON.stringify({ sender: config.sender, message, language }),
         credentials: "same-origin",
         cache: "no-store",
       });
@@ -198,7 +248,7 @@
         ok = true;
       }
     } catch (err) {
-      addError(err instanceof TypeError ? NETWORK_ERROR : GENERIC_ERROR);
+      addError(t(err instanceof TypeError ? "error_network" : "error_generic"));
     } finally {
       setBusy(false);
     }
