@@ -94,7 +94,8 @@ class DeskServices:
         conversation = self.ids.conversation(channel, sender)
         degraded = await self.desk.degraded()
         for store in _every_copy(self.store):
-            await store.set_context(f"{channel}:{sender}", {}, 0)
+            await store.set_context(f"{channel}:{sender}", {}, 0)  # the engine's context (core/engine.py)
+            await store.set_context(f"{channel}-language:{sender}", {}, 0)  # a channel's language memory (SMS)
         await self.desk.forget(conversation)
         removed = await self.review.forget(conversation) if self.review else 0
         await self.audit.record(
