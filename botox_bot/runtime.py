@@ -474,12 +474,13 @@ def _notice(text: str, language: str, intent: str) -> Reply:
 
 
 def _with_sentence(reply: Reply, sentence: str) -> Reply:
-    """The reply with the desk's sentence after its answer, before its consult prompt."""
-    answer = f"{reply.answer} {sentence}".strip() if reply.answer else sentence
+    """The reply led by the desk's sentence (staff were asked; or when the desk opens), then its own answer (the
+    clinic's number and the safety line), then its consult prompt."""
+    answer = f"{sentence} {reply.answer}".strip() if reply.answer else sentence
     if reply.answer and reply.answer in reply.text:
         text = reply.text.replace(reply.answer, answer, 1)
     else:
-        text = f"{reply.text}\n\n{sentence}" if reply.text else sentence
+        text = f"{sentence}\n\n{reply.text}" if reply.text else sentence
     return reply.model_copy(update={"answer": answer, "text": text})
 
 

@@ -39,7 +39,7 @@ log = logging.getLogger("botox_bot.desk")
 CASE_TTL_SECONDS = 2 * 86400
 THREAD_TTL_SECONDS = 7 * 86400
 OUTBOX_MAX = 100
-POLL_SECONDS = 0.25  # how often a waiting web chat poll looks at the shared outbox (another instance's replies)
+POLL_SECONDS = 0.1  # how often a waiting web chat poll looks at the shared outbox (another instance's replies)
 
 
 class Undeliverable(Exception):
