@@ -29,7 +29,7 @@ async def api():
 
 
 @pytest.fixture
-async def server(engine, settings, api):
+async def server(engine, settings, api, tmp_path):
     conf = settings.model_copy(
         update=dict(
             slack_bot_token=SecretStr("xoxb-test"),
@@ -38,6 +38,7 @@ async def server(engine, settings, api):
             staff_channel=STAFF,
             webhook_secret=SecretStr("a-web-token-secret-of-enough-length-0123"),
             review=True,
+            data_dir=tmp_path,
         )
     )
     app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf.engine_config()))

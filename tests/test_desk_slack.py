@@ -268,10 +268,10 @@ async def test_borra_mis_datos_is_answered_in_spanish(desk):
     assert reply["text"].startswith("Hecho: he borrado")
 
 
-async def test_the_weekly_digest_is_posted_once_on_monday_morning(desk, api):
+async def test_the_weekly_digest_is_posted_once_on_monday_morning(desk, api, tmp_path):
     from datetime import UTC, datetime
 
-    client, _ = await desk(review=True)
+    client, _ = await desk(review=True, data_dir=tmp_path)
     runtime = client.app[RUNTIME]
     await ask(client, "how long does botox last")
     await ask(client, "what is the capital of france")

@@ -115,8 +115,8 @@ async def test_updates_and_feedback_need_the_pages_own_web_token(desk):
     assert vote.status == 204
 
 
-async def test_not_helpful_keeps_the_question_for_review_scrubbed(desk):
-    client = await desk(review=True)
+async def test_not_helpful_keeps_the_question_for_review_scrubbed(desk, tmp_path):
+    client = await desk(review=True, data_dir=tmp_path)  # review items of its own
     sender = "web-" + "e" * 32
     question = "how long does botox last? my name is Sarah Connor"
     answered = await (await client.post(MESSAGES, json={"sender": sender, "message": question})).json()
