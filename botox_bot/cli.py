@@ -1,4 +1,5 @@
-"""The ``botox-bot`` command line: serve, ask, shell, classify, train, check, evaluate, teams-package.
+"""The ``botox-bot`` command line: serve, ask, shell, classify, train, check, evaluate, teams-package, and the
+desk's review, report, forget and audit (``cli_desk.py``).
 
 Every command takes ``--content DIR`` and ``--settings FILE``. Errors in content or settings end the command
 with exit code 2 and messages that name what is wrong, never a traceback.
@@ -107,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     teams.add_argument("--privacy-url", help="privacy statement (default: the website)")
     teams.add_argument("--terms-url", help="terms of use (default: the website)")
     teams.set_defaults(run=_teams_package)
+
+    from botox_bot.cli_desk import add_commands  # review, report, forget, audit (the clinic's desk)
+
+    add_commands(sub, common)
     return parser
 
 

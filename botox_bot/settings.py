@@ -59,6 +59,11 @@ def _platform(env_name: str) -> AliasChoices:
     return AliasChoices(env_name, env_name.lower())
 
 
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "botox-bot"
+
+
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "botox-bot"
@@ -115,6 +120,7 @@ class TeamsSettings(_Group):
     tenant_id: str | None
     allow_anonymous_unsafe: bool
     jwks_url: str | None
+    staff_channel: str | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
@@ -129,10 +135,14 @@ class TeamsSettings(_Group):
 
 
 class TwilioSettings(_Group):
-    """SMS and the phone line, configured: the auth token that checks Twilio's signatures."""
+    """SMS and the phone line, configured: the auth token that checks Twilio's signatures; with an account SID and
+    a number, staff replies are sent by SMS through Twilio's REST API (live handoff)."""
 
     auth_token: SecretStr
     public_url: str | None
+    account_sid: str | None = None
+    from_number: str | None = None
+    api_base_url: str = "https://api.twilio.com"
 
 
 class RedisSettings(_Group):
@@ -214,6 +224,44 @@ class Settings(BaseSettings):
         None, description="Slack channel id where emergencies and requests for a person on patient channels go."
     )
 
+    # -- staff escalations and the desk ------------------------------------------------------------
+    escalation_window_seconds: float = Field(
+        300, gt=0, description="One escalation per conversation in this window; more are folded into a count."
+    )
+    escalation_per_minute: int = Field(
+        30, ge=1, description="Escalations posted a minute across every sender; past it, one summary a minute."
+    )
+    escalation_queue_size: int = Field(1000, ge=1, description="Escalations waiting for the staff channel at most.")
+    escalation_concurrency: int = Field(4, ge=1, description="Escalations sent to the staff channel at once.")
+    escalation_attempts: int = Field(
+        5, ge=1, description="Tries per escalation when the staff channel asks to wait (Slack's Retry-After)."
+    )
+
+    handoff_timeout_seconds: float = Field(
+        1800,
+        gt=0,
+        description="A conversation staff took over goes back to the bot after this long with no staff reply.",
+    )
+    staff_names: bool = Field(
+        False, description="Sign staff replies to patients with the staff member's name, not the clinic's."
+    )
+    review: bool = Field(
+        False,
+        description="Keep questions the bot could not answer (scrubbed of personal details) for botox-bot review.",
+    )
+    review_retention_days: float = Field(30, gt=0, description="How long review items are kept at most.")
+    data_dir: OptionalPath = Field(
+        default_factory=_default_data_dir,
+        description="Where the audit log and review items are kept when REDIS_URL is not set.",
+    )
+    audit_log: OptionalPath = Field(
+        None, description="A JSON-lines file for the audit log; default: Redis if set, else audit.jsonl in data_dir."
+    )
+    privacy_notice: str = Field(
+        "",
+        description="What the web chat shows before the first message; empty: a default naming what is kept and why.",
+    )
+
     # -- platform credentials, under their platforms' usual names ---------------------------------
     slack_bot_token: OptionalSecret = Field(None, validation_alias=_platform("SLACK_BOT_TOKEN"))
     slack_signing_secret: OptionalSecret = Field(None, validation_alias=_platform("SLACK_SIGNING_SECRET"))
@@ -227,6 +275,10 @@ class Settings(BaseSettings):
     teams_allow_anonymous_unsafe: bool = Field(
         False, description="Local development only: accept Teams requests with no token (the Agents Playground)."
     )
+    teams_staff_channel: OptionalStr = Field(
+        None,
+        description="Teams channel id (19:...@thread.tacv2) where escalations are posted as cards staff can take over.",
+    )
     teams_jwks_url: str | None = Field(
         None,
         pattern=r"^(https?://\S+)?$",
@@ -238,6 +290,9 @@ class Settings(BaseSettings):
 
     # Twilio (SMS and voice)
     twilio_auth_token: OptionalSecret = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
+    twilio_account_sid: OptionalStr = Field(None, validation_alias=_platform("TWILIO_ACCOUNT_SID"))
+    twilio_from_number: OptionalStr = Field(None, validation_alias=_platform("TWILIO_FROM_NUMBER"))
+    twilio_api_base_url: OptionalStr = Field(None, validation_alias=_platform("TWILIO_API_BASE_URL"))
     public_url: OptionalStr = Field(
         None, description="The public base URL Twilio calls (https://bot.clinic.example), behind a proxy."
     )
@@ -369,13 +424,20 @@ class Settings(BaseSettings):
             tenant_id=self.teams_tenant_id,
             allow_anonymous_unsafe=self.teams_allow_anonymous_unsafe,
             jwks_url=self.teams_jwks_url,
+            staff_channel=self.teams_staff_channel,
         )
 
     @property
     def twilio(self) -> TwilioSettings | None:
         if self.twilio_auth_token is None:
             return None
-        return TwilioSettings(auth_token=self.twilio_auth_token, public_url=self.public_url)
+        return TwilioSettings(
+            auth_token=self.twilio_auth_token,
+            public_url=self.public_url,
+            account_sid=self.twilio_account_sid,
+            from_number=self.twilio_from_number,
+            api_base_url=(self.twilio_api_base_url or "https://api.twilio.com").rstrip("/"),
+        )
 
     @property
     def redis(self) -> RedisSettings:

@@ -31,9 +31,10 @@ def model_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(model_cache) -> Settings:
+def settings(model_cache, tmp_path_factory) -> Settings:
     return Settings(
         cache_dir=model_cache,
+        data_dir=tmp_path_factory.mktemp("data"),  # the desk's files (audit log, review items): never the home folder
         seed=1,
         clinic_name="Riverside Skin",
         clinic_phone="555-0100",
@@ -121,9 +122,9 @@ def asked(monkeypatch):
     seen = []
     real = BotRuntime.answer
 
-    async def spy(self, msg, *args):
+    async def spy(self, msg, *args, **kwargs):
         seen.append(msg)
-        return await real(self, msg, *args)
+        return await real(self, msg, *args, **kwargs)
 
     monkeypatch.setattr(BotRuntime, "answer", spy)
     return seen

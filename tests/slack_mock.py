@@ -16,6 +16,7 @@ end of Socket Mode. The payload builders copy the shapes Slack documents:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -82,10 +83,20 @@ class SlackWebAPIMock:
         self.authorizations: list[str | None] = []  # the Authorization header of each recorded call
         self.responses: list[tuple[str, dict[str, Any]]] = []  # (id, JSON body) posted to a response_url
         self.socket_mode: SocketModeMock | None = None
+        # Slack under strain, for escalation tests: the next N chat.postMessage calls answer 429 ``ratelimited``
+        # with ``Retry-After``; every chat.postMessage waits ``delay`` seconds first; and the most calls open at once
+        self.ratelimited_next = 0
+        self.retry_after = 1
+        self.refused: list[dict[str, Any]] = []  # the calls answered 429
+        self.delay = 0.0
+        self.open_calls = 0
+        self.most_open_calls = 0
+        self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # the SDK reads some methods (users.info) with GET
         app.router.add_post("/response_url/{id}", self._response_url)
         self._app = app
 
@@ -95,6 +106,7 @@ class SlackWebAPIMock:
         return self
 
     async def close(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -156,6 +168,21 @@ class SlackWebAPIMock:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        if method == "chat.postMessage":
+            self.open_calls += 1
+            self.most_open_calls = max(self.most_open_calls, self.open_calls)
+            try:
+                if self.delay:  # cut short when the mock closes, so a test never waits out a hanging Slack
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._closing.wait(), self.delay)
+            finally:
+                self.open_calls -= 1
+            if self.ratelimited_next > 0:
+                self.ratelimited_next -= 1
+                self.refused.append(params)
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(self.retry_after)}
+                )
         answer = self._answer(method, params)
         self.recorded.append((method, params))
         self.authorizations.append(request.headers.get("Authorization"))
@@ -181,6 +208,10 @@ class SlackWebAPIMock:
                 if key in params:
                     message[key] = params[key]
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method == "users.info":
+            user = params.get("user", "")
+            profile = {"display_name": "Amy", "real_name": "Amy Nurse"}
+            return {"ok": True, "user": {"id": user, "name": "nurse.amy", "profile": profile}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": next_ts()}
         if method == "apps.connections.open":

@@ -16,6 +16,7 @@ PACKAGE = REPO / "botox_bot"
 
 
 def _modules(folder: str) -> list:
+    """The modules of a folder of the package ("" for its top level)."""
     return sorted((PACKAGE / folder).rglob("*.py")) if folder else sorted(PACKAGE.glob("*.py"))
 
 
@@ -36,6 +37,7 @@ def _imports(path) -> set[str]:
         ("store", ("botox_bot.store",)),
         ("core", ("botox_bot.core", "botox_bot.store")),  # no settings, no HTTP, no channels
         ("server", ("botox_bot.server",)),  # the HTTP toolkit: nothing above it
+        ("desk", ("botox_bot.desk", "botox_bot.core", "botox_bot.store")),  # below the runtime: no settings, no HTTP
     ],
 )
 def test_the_lower_floors_import_nothing_above_them(folder, may_import):

@@ -64,12 +64,18 @@ class Channel:
     async def stop(self) -> None:
         """Called when the app stops."""
 
-    async def answer(self, message: Message, rate_key: str | None = None) -> Reply:
+    async def answer(
+        self, message: Message, rate_key: str | None = None, *, no_reply: str | None = None, contact: str | None = None
+    ) -> Reply:
         """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy.
 
         Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit.
+        ``no_reply``: the channel will not send the reply, and why ("opted out"); staff are told so, with
+        ``contact`` (how to reach the person instead), if the message is escalated.
         """
-        return await self.runtime.answer(message, self, rate_key)
+        if no_reply is None:
+            return await self.runtime.answer(message, self, rate_key)
+        return await self.runtime.answer(message, self, rate_key, no_reply=no_reply, contact=contact)
 
     def path(self, path: str) -> str:
         return f"{self.prefix}{path}" or "/"

@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 from botox_bot.channels.phrases import available, phrases
 from botox_bot.core.content import Content
 from botox_bot.core.models import Choice, Reply
+from botox_bot.escalation import Escalation
 from botox_bot.settings import ClinicSettings
 
 _UNSET = {"clinic_name": "our clinic", "emergency_number": "your local emergency number"}
@@ -72,3 +73,46 @@ def served_languages(content: Content | None, wanted: Collection[str] = ()) -> l
     codes = list(content.languages) if content is not None else list(available())
     offered = [code for code in codes if (not wanted or code in wanted) and code in available()]
     return offered or [codes[0] if codes else "en"]
+
+
+# -- staff escalations (Slack blocks, Teams cards) ---------------------------------------------------------
+_TOLD = {
+    "call_now": " (told to call the emergency number now)",
+    "urgent": " (told to go to the emergency department now)",
+    "crisis": " (given the crisis line)",
+}
+AUDIENCE = {"other": "someone writing about another person", "staff": "staff reporting about a patient"}
+"""Who wrote, when it was not the patient themself, as an escalation says it."""
+
+
+def escalation_summary(item: Escalation) -> str:
+    """One sentence that tells the truth about the patient's side: answer sent, or no reply possible and why."""
+    where, when = item.label, item.time.strftime("%Y-%m-%d %H:%M UTC")
+    if item.summary == "capped":
+        return (
+            f"{item.more} more escalations in the last minute were held back by the per-minute cap (the most "
+            f"severe was {escalation_headline(item).lower()} on {where}). Every one is in the audit log: run "
+            "`botox-bot audit`."
+        )
+    if item.summary == "conversation":
+        return (
+            f"+{item.more} more from conversation `{item.conversation}` on {where} since {when} "
+            f"(folded into the escalation above: one post per conversation per window)."
+        )
+    if not item.delivered:
+        reason = f" ({item.undelivered_reason})" if item.undelivered_reason else ""
+        reach = " Reach them at the number below." if item.contact else ""
+        return (
+            f"{escalation_headline(item)} on {where} at {when}: NO reply could be sent to the patient{reason}.{reach}"
+        )
+    if item.urgency in _TOLD:
+        return f"{escalation_headline(item)} on {where} at {when}: answer sent{_TOLD[item.urgency]}."
+    return f"{escalation_headline(item)} on {where} at {when}."
+
+
+def escalation_headline(item: Escalation) -> str:
+    if item.urgency == "crisis":
+        return "Crisis (self-harm or suicidal thoughts)"
+    if item.emergency:
+        return "Emergency" if item.urgency != "urgent" else "Urgent red flag"
+    return "A patient asked for a person"

@@ -60,7 +60,11 @@ class RestRequest(BaseModel):
 
 
 def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
-    """One Rasa message carrying the whole reply (consult prompt included), its buttons and the extras."""
+    """One Rasa message carrying the whole reply (consult prompt included), its buttons and the extras; none
+    when the reply has nothing to say (staff hold the conversation and have the message), as Rasa answers ``[]``
+    when its bot is silent."""
+    if not reply.text:
+        return []
     message: dict[str, Any] = {"recipient_id": recipient, "text": reply.text}
     if reply.choices:
         message["buttons"] = [{"title": c.title, "payload": c.payload} for c in reply.choices]
@@ -73,6 +77,7 @@ def rasa_messages(reply: Reply, recipient: str) -> list[dict[str, Any]]:
         "consult": reply.consult,
         "sources": reply.sources,
         "language": reply.language,
+        "handoff": reply.handoff,
     }
     return [message]
 

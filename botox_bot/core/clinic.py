@@ -1,18 +1,90 @@
 """The clinic file: a clinic's own answers (touch-up policy, aftercare sheet, prices, appointment length...),
-which take precedence over the shipped general answers. See docs/clinic.md.
+which take precedence over the shipped general answers, and its business hours (when staff are at the desk).
+See docs/clinic.md.
 
 It is YAML a clinic edits, checked like the content: every problem names the file and line.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import date, time
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from botox_bot.core.content import Content, ContentError
 from botox_bot.core.content.schema import PLACEHOLDERS, placeholders
 from botox_bot.core.yaml_lines import YamlError, line_of, load_yaml
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE = re.compile(r"^\s*([0-2]?\d):([0-5]\d)\s*-\s*([0-2]?\d):([0-5]\d)\s*$")
+
+
+def _ranges(spec: str) -> list[tuple[time, time]]:
+    """``"09:00-12:30, 13:30-17:00"`` -> [(09:00, 12:30), (13:30, 17:00)]; ``"closed"`` -> []."""
+    if spec.strip().lower() in ("", "closed"):
+        return []
+    out: list[tuple[time, time]] = []
+    for part in spec.split(","):
+        match = _RANGE.match(part)
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not a time range such as 09:00-17:00")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        if h1 > 23 or h2 > 24 or (h2 == 24 and m2) or (h1, m1) >= (h2, m2):
+            raise ValueError(f"{part.strip()!r}: the opening must come before the closing, within one day")
+        out.append((time(h1, m1), time(23, 59, 59) if h2 == 24 else time(h2, m2)))
+    return sorted(out)
+
+
+class BusinessHours(BaseModel):
+    """When staff are at the desk: a live handoff is offered then; outside, the request waits for the morning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: str
+    """An IANA time zone (``America/New_York``), read with ``zoneinfo``."""
+    open: dict[Day, str]
+    """Day (``mon`` ... ``sun``) -> ``"09:00-17:00"`` (several ranges comma-separated); a day left out is closed."""
+    holidays: str | None = None
+    """A country code (``US``, ``GB``, ``ES``...) whose public holidays close the desk (the ``holidays`` package)."""
+    subdivision: str | None = None
+    """A state or region for regional holidays (``NY``, ``CA``...)."""
+    closed: list[date] = []
+    """Other days the desk is closed (``2025-12-24``)."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone such as America/New_York") from None
+        return value
+
+    @field_validator("open")
+    @classmethod
+    def _open(cls, value: dict[Day, str]) -> dict[Day, str]:
+        for spec in value.values():
+            _ranges(spec)
+        return value
+
+    @model_validator(mode="after")
+    def _holidays(self) -> BusinessHours:
+        if self.holidays is not None:
+            import holidays as public_holidays
+
+            try:
+                public_holidays.country_holidays(self.holidays.upper(), subdiv=self.subdivision)
+            except NotImplementedError as exc:
+                raise ValueError(f"holidays: {exc}") from None
+        return self
+
+    def ranges(self, day: Day) -> list[tuple[time, time]]:
+        return _ranges(self.open.get(day, ""))
 
 
 class ClinicFile(BaseModel):
@@ -21,6 +93,8 @@ class ClinicFile(BaseModel):
     version: str = "1"
     answers: dict[str, dict[str, str]] = {}
     """Intent or retrieval intent (``repeat_treatment/touch_up``) -> language -> the clinic's answer."""
+    hours: BusinessHours | None = None
+    """When staff are at the desk; none: always (a request for a person is passed on at once)."""
 
     @field_validator("answers")
     @classmethod

@@ -83,6 +83,21 @@ class FailoverStore:
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
         return await self._call("rate_limit", key, per_minute)
 
+    async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:
+        await self._call("append", name, item, max_items, ttl_seconds)
+
+    async def items(self, name: str) -> list[dict[str, Any]]:
+        return await self._call("items", name)
+
+    async def take(self, name: str) -> list[dict[str, Any]]:
+        return await self._call("take", name)
+
+    async def remove_item(self, name: str, item: dict[str, Any]) -> None:
+        await self._call("remove_item", name, item)
+
+    async def counts(self, name: str) -> dict[str, int]:
+        return await self._call("counts", name)
+
     async def has_member(self, name: str, member: str) -> bool:
         if (name, member) in self._pending:
             return self._pending[(name, member)]

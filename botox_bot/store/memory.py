@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter, OrderedDict
 from typing import Any
 
 from botox_bot.store.ratelimit import MovingWindow
+
+_FOREVER = 10 * 365 * 86400  # a list written with no expiry
+
+
+def _canonical(item: dict[str, Any]) -> str:
+    """One JSON spelling per object, so that equal items compare equal (``remove_item``), as in Redis."""
+    return json.dumps(item, sort_keys=True, separators=(",", ":"))
 
 
 class _ExpiringDict:
@@ -36,6 +44,12 @@ class _ExpiringDict:
         while len(self._items) > self._max:
             self._items.popitem(last=False)
 
+    def update(self, key: str, value: Any) -> None:
+        """Change a live entry's value, keeping its expiry."""
+        item = self._items.get(key)
+        if item is not None:
+            self._items[key] = (item[0], value)
+
     def __len__(self) -> int:
         return len(self._items)
 
@@ -45,11 +59,14 @@ class MemoryStore:
 
     name = "memory"
 
-    def __init__(self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic):
+    def __init__(
+        self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic, max_lists: int = 10_000
+    ):
         self._contexts = _ExpiringDict(max_senders, clock)
         self._claims = _ExpiringDict(max_claims, clock)
         self._sets: dict[str, set[str]] = {}  # small (people who sent STOP) and must never be evicted
         self._window: MovingWindow | None = None
+        self._lists = _ExpiringDict(max_lists, clock)
         self.counters: Counter[tuple[str, str]] = Counter()
 
     async def get_context(self, key: str) -> dict[str, Any] | None:
@@ -82,6 +99,29 @@ class MemoryStore:
 
     async def increment(self, name: str, field: str) -> None:
         self.counters[(name, field)] += 1
+
+    async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:
+        items: list[str] = self._lists.get(name) or []
+        items = [*items, _canonical(item)][-max_items:]
+        self._lists.put(name, items, ttl_seconds if ttl_seconds is not None else _FOREVER)
+
+    async def items(self, name: str) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in self._lists.get(name) or []]
+
+    async def take(self, name: str) -> list[dict[str, Any]]:
+        found = await self.items(name)
+        if found:
+            self._lists.put(name, [], 0)
+        return found
+
+    async def remove_item(self, name: str, item: dict[str, Any]) -> None:
+        items: list[str] | None = self._lists.get(name)
+        if items:
+            raw = _canonical(item)
+            self._lists.update(name, [i for i in items if i != raw])
+
+    async def counts(self, name: str) -> dict[str, int]:
+        return {field: n for (counter, field), n in self.counters.items() if counter == name}
 
     async def status(self) -> str:
         return "ok"

@@ -48,6 +48,27 @@ class Store(Protocol):
         """Add one to the counter ``field`` of ``name`` (counts shared by every instance, unlike metrics)."""
         ...
 
+    async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:
+        """Add ``item`` (a JSON object) to the end of the list ``name``, keeping the last ``max_items``; with
+        ``ttl_seconds`` the whole list expires that long after its last write. Lists are not durable writes."""
+        ...
+
+    async def items(self, name: str) -> list[dict[str, Any]]:
+        """The list ``name``, oldest first (empty when there is none)."""
+        ...
+
+    async def take(self, name: str) -> list[dict[str, Any]]:
+        """The list ``name``, emptied in the same step: each item is taken by one caller only (a queue)."""
+        ...
+
+    async def remove_item(self, name: str, item: dict[str, Any]) -> None:
+        """Remove every copy of ``item`` (equal as JSON) from the list ``name``."""
+        ...
+
+    async def counts(self, name: str) -> dict[str, int]:
+        """Every counter of ``name`` (what ``increment`` added up)."""
+        ...
+
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
         """Count one message from ``key``: None when allowed, else the seconds to wait (a moving minute)."""
         ...

@@ -22,6 +22,11 @@ from botox_bot.store.ratelimit import MovingWindow
 SOCKET_TIMEOUT_SECONDS = 0.5
 
 
+def _canonical(item: dict[str, Any]) -> str:
+    """One JSON spelling per object, so that ``LREM`` finds an item by its value."""
+    return json.dumps(item, sort_keys=True, separators=(",", ":"))
+
+
 class RedisStore:
     name = "redis"
 
@@ -83,6 +88,33 @@ class RedisStore:
 
     async def increment(self, name: str, field: str) -> None:
         await self.client.hincrby(self._key(name), field, 1)
+
+    async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:
+        key = self._key("list", name)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, _canonical(item))
+            pipe.ltrim(key, -max_items, -1)
+            if ttl_seconds is not None:
+                pipe.expire(key, max(1, int(ttl_seconds)))
+            await pipe.execute()
+
+    async def items(self, name: str) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in await self.client.lrange(self._key("list", name), 0, -1)]
+
+    async def take(self, name: str) -> list[dict[str, Any]]:
+        key = self._key("list", name)
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.lrange(key, 0, -1)
+            pipe.delete(key)
+            raw, _ = await pipe.execute()
+        return [json.loads(item) for item in raw]
+
+    async def remove_item(self, name: str, item: dict[str, Any]) -> None:
+        await self.client.lrem(self._key("list", name), 0, _canonical(item))
+
+    async def counts(self, name: str) -> dict[str, int]:
+        found = await self.client.hgetall(self._key(name))  # decode_responses: str keys and values
+        return {str(field): int(n) for field, n in found.items()}
 
     async def ping(self) -> None:
         await self.client.ping()

@@ -17,18 +17,27 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Self
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from botox_bot.channels.base import Channel, Route
-from botox_bot.channels.slack.blocks import FEEDBACK_ACTIONS, escalation_blocks, help_blocks, reply_blocks
-from botox_bot.channels.slack.feedback import count_feedback
+from botox_bot.channels.slack.blocks import (
+    FEEDBACK_ACTIONS,
+    HAND_BACK,
+    TAKE_OVER,
+    escalation_blocks,
+    help_blocks,
+    reply_blocks,
+)
+from botox_bot.channels.slack.desk import SlackDesk
 from botox_bot.core.models import Message
-from botox_bot.escalation import Escalation
+from botox_bot.escalation import Escalation, RetryLater
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.errors import Problem
 from botox_bot.settings import Settings, SettingsError, SlackSettings
@@ -46,10 +55,14 @@ THREAD_TTL_SECONDS = 7 * 86400  # a thread the bot answered in stays open to fol
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
-def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND) -> None:
-    """Add the bot's listeners to a Bolt ``AsyncApp`` (the bot's own, or a clinic's)."""
-    listeners = SlackListeners(runtime, command)
+def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND, desk: SlackDesk | None = None) -> None:
+    """Add the bot's listeners to a Bolt ``AsyncApp`` (the bot's own, or a clinic's); with ``desk``, the staff
+    channel's "Take over" / "Hand back" buttons and replies in escalation threads."""
+    listeners = SlackListeners(runtime, command, desk)
     app.middleware(listeners.once_per_event)
+    if desk is not None:
+        app.action(TAKE_OVER)(desk.on_take_over)
+        app.action(HAND_BACK)(desk.on_hand_back)
     app.event("app_mention")(listeners.on_mention)
     app.event("message")(listeners.on_message)
     app.command(command)(listeners.on_command)
@@ -58,9 +71,10 @@ def register(app: AsyncApp, runtime: BotRuntime, command: str = COMMAND) -> None
 
 
 class SlackListeners:
-    def __init__(self, runtime: BotRuntime, command: str):
+    def __init__(self, runtime: BotRuntime, command: str, desk: SlackDesk | None = None):
         self.runtime = runtime
         self.command = command
+        self.desk = desk
 
     # -- once per event ------------------------------------------------------------------------------
     async def once_per_event(self, body: dict[str, Any], next) -> BoltResponse | None:
@@ -77,6 +91,8 @@ class SlackListeners:
         """A mention in a channel: answered in a thread under it (or in the thread it was written in)."""
         if not _well_formed(event):
             return
+        if self.desk is not None and await self.desk.is_case_thread(event):
+            return  # a staff reply in an escalation thread: on_message relays it to the patient
         thread = event.get("thread_ts") or event["ts"]
         # open to follow-ups before answering, so a quick reply to the answer is never missed
         await self.runtime.store.set_context(
@@ -93,6 +109,8 @@ class SlackListeners:
         if event.get("channel_type") == "im":
             await self._answer_event(event, context, client, event.get("thread_ts"))
             return
+        if self.desk is not None and await self.desk.on_thread_reply(_unmentioned(event, context.bot_user_id)):
+            return  # a reply for the patient whose conversation this escalation thread is
         thread = event.get("thread_ts")
         if not thread or f"<@{context.bot_user_id}>" in (event.get("text") or ""):
             return  # not a thread follow-up, or a mention (the app_mention listener answers that one)
@@ -159,15 +177,16 @@ class SlackListeners:
             unfurl_links=False,
         )
 
-    async def on_feedback(self, ack, action: dict[str, Any], respond) -> None:
-        """Helpful / not helpful, counted per intent in the metrics."""
+    async def on_feedback(self, ack, body: dict[str, Any], action: dict[str, Any], context, respond) -> None:
+        """Helpful / not helpful: counted per intent (metrics, the store, the weekly digest); with the review loop
+        on, a "not helpful" answer's question is kept for review."""
         await ack()
         intent = action.get("value") or "unknown"
         if intent not in self.runtime.known_intents:
             intent = "unknown"  # a forged value must not grow the metrics without bound
-        helpful = FEEDBACK_ACTIONS[action["action_id"]]
-        self.runtime.metrics.feedback.labels(NAME, intent, helpful).inc()
-        await count_feedback(self.runtime.store, intent, helpful)  # shared by every instance, unlike metrics
+        helpful = FEEDBACK_ACTIONS[action["action_id"]] == "yes"
+        sender = self._sender(context, (body.get("user") or {}).get("id"))
+        await self.runtime.feedback(SlackChannel, sender, intent, helpful)
         await respond(text="Thanks for the feedback.", response_type="ephemeral", replace_original=False)
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -189,6 +208,25 @@ class SlackListeners:
     @staticmethod
     def _thread_key(channel: str, thread: str) -> str:
         return f"slack:thread:{channel}:{thread}"
+
+
+def _unmentioned(event: dict[str, Any], bot_user_id: str | None) -> dict[str, Any]:
+    """The event with the bot's mention taken out of its text (staff may mention the bot in a thread)."""
+    text = event.get("text") or ""
+    if bot_user_id:
+        text = text.replace(f"<@{bot_user_id}>", " ")
+    return {**event, "text": html.unescape(" ".join(text.split()))}
+
+
+def _retry_after(headers: Any) -> float:
+    """Slack's ``Retry-After`` (seconds); 1 s when it is missing or not a number."""
+    values = {str(k).lower(): v for k, v in dict(headers or {}).items()}
+    raw = values.get("retry-after")
+    raw = raw[0] if isinstance(raw, list) and raw else raw
+    try:
+        return max(0.0, float(raw))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 1.0
 
 
 def _well_formed(event: dict[str, Any]) -> bool:
@@ -231,7 +269,18 @@ class SlackChannel(Channel):
             request_verification_enabled=signing_secret is not None,
             logger=bolt_log,
         )
-        register(self.bolt, runtime)
+        self.desk: SlackDesk | None = None
+        if slack.staff_channel:
+            config = runtime.services.config
+            self.desk = SlackDesk(
+                runtime.desk,
+                self.client,
+                slack.staff_channel,
+                config.staff_names,
+                round(config.handoff_timeout_seconds / 60),
+            )
+            runtime.desk.add_side(self.desk)
+        register(self.bolt, runtime, desk=self.desk)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._socket_mode: AsyncSocketModeHandler | None = None
         if slack.staff_channel:
@@ -301,7 +350,19 @@ class SlackChannel(Channel):
             await self._socket_mode.close_async()
 
     async def escalate(self, item: Escalation) -> None:
-        """The staff channel's sink (added only when one is set)."""
-        if self.slack.staff_channel:
-            text, blocks = escalation_blocks(item)
-            await self.client.chat_postMessage(channel=self.slack.staff_channel, text=text, blocks=blocks)
+        """The staff channel's sink (added only when one is set). Slack's ``ratelimited`` (HTTP 429) and a Slack
+        that cannot be reached are ``RetryLater``: the escalation workers wait (``Retry-After``) and try again."""
+        if not self.slack.staff_channel:
+            return
+        text, blocks = escalation_blocks(item)
+        try:
+            posted = await self.client.chat_postMessage(channel=self.slack.staff_channel, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            response = exc.response
+            if response.status_code == 429 or response.get("error") == "ratelimited":
+                raise RetryLater(_retry_after(response.headers), "slack ratelimited") from None
+            raise
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise RetryLater(1.0, f"slack unreachable ({type(exc).__name__})") from None
+        if self.desk is not None and item.conversation and item.summary is None and posted.get("ts"):
+            await self.desk.escalated(item.conversation, self.slack.staff_channel, str(posted["ts"]))

@@ -7,14 +7,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from botox_bot.channels.formatting import emergency_heading, site
+from botox_bot.channels.formatting import (
+    AUDIENCE,
+    emergency_heading,
+    escalation_headline,
+    escalation_summary,
+    site,
+)
 from botox_bot.core.models import Reply
 from botox_bot.escalation import Escalation
 
 CHOICE_ACTION = "botox_choice_{}"
+TAKE_OVER = "desk_take_over"
+HAND_BACK = "desk_hand_back"
 FEEDBACK_ACTIONS = {"botox_feedback_yes": "yes", "botox_feedback_no": "no"}
 _EMOJI = {"urgent": ":warning:"}  # every other emergency: :rotating_light:
-_TOLD = {"call_now": " (told to call the emergency number now)", "urgent": " (told to get urgent care today)"}
+_HEADER_EMOJI = {"call_now": ":rotating_light:", "urgent": ":warning:", "crisis": ":sos:"}
+
 _SECTION_LIMIT = 3000  # characters in a section's text
 
 
@@ -86,12 +95,17 @@ def help_blocks(command: str, topics: list[str]) -> tuple[str, list[dict[str, An
 
 
 def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
-    what = "Emergency answer sent" if item.emergency else "A patient asked for a person"
-    where = item.label
+    """The staff post: what happened and whether the patient got the answer, in plain words, then the details."""
+    text = escalation_summary(item)
     when = item.time.strftime("%Y-%m-%d %H:%M UTC")
-    urgency = _TOLD.get(item.urgency or "", "")
-    text = f"{what} on {where} at {when}{urgency}."
-    fields = [f"*Channel:* {where}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
+    fields = [f"*Channel:* {item.label}", f"*Time:* {when}", f"*Request id:* `{item.request_id}`"]
+    if item.conversation:
+        fields.append(f"*Conversation:* `{item.conversation}`")
+    fields.append(f"*Language:* patient writes in {item.language_name}")
+    if item.audience in AUDIENCE:
+        fields.append(f"*Who:* {AUDIENCE[item.audience]}")
+    if item.contact:
+        fields.append(f"*Reach them at:* {escape(item.contact)}")
     if item.sender:
         fields.append(f"*Sender:* {escape(item.sender)}")
     message = (
@@ -99,13 +113,45 @@ def escalation_blocks(item: Escalation) -> tuple[str, list[dict[str, Any]]]:
         if item.text is not None
         else "_Message text withheld: health information is not copied here unless BOTOX_BOT_LOG_MESSAGE_TEXT is on._"
     )
-    header = ":rotating_light: " + what if item.emergency else ":raising_hand: " + what
+    header = f"{_HEADER_EMOJI.get(item.urgency or '', ':raising_hand:')} {escalation_headline(item)}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header[:150], "emoji": True}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+        _section(escape(text), escaped=True),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields[:10]]},
         _section(message, escaped=True),
     ]
+    if item.after_hours:
+        blocks.append(
+            _section(
+                "_Outside business hours: the patient was told when the desk opens and invited to "
+                "leave a callback number, which will appear in this thread._",
+                escaped=True,
+            )
+        )
+    if item.live and item.conversation and item.summary is None:
+        blocks.append(take_over_button(item.conversation))
     return text, blocks
+
+
+def take_over_button(conversation: str) -> dict[str, Any]:
+    """Under an escalation staff can act on: whoever presses it holds the conversation (``slack/desk.py``)."""
+    return _button_row("desk", TAKE_OVER, conversation, "Take over", primary=True)
+
+
+def hand_back_button(conversation: str) -> dict[str, Any]:
+    return _button_row("desk_hold", HAND_BACK, conversation, "Hand back to the bot")
+
+
+def _button_row(block_id: str, action_id: str, value: str, label: str, primary: bool = False) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "value": value,
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+    }
+    if primary:
+        button["style"] = "primary"
+    return {"type": "actions", "block_id": block_id, "elements": [button]}
 
 
 def _section(text: str, escaped: bool = False) -> dict[str, Any]:

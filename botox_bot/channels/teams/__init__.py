@@ -58,6 +58,7 @@ from botox_bot.channels.teams.auth import (
     unauthorized,
 )
 from botox_bot.channels.teams.cards import CARD_CONTENT_TYPE, chosen_payload, reply_message, welcome_message
+from botox_bot.channels.teams.desk import TeamsDesk
 from botox_bot.core.models import Message
 from botox_bot.runtime import BotRuntime
 from botox_bot.server.body import parse_json, parse_model, require_json
@@ -107,21 +108,26 @@ class _Envelope(BaseModel):
         return value
 
 
-def register(app: AgentApplication, runtime: BotRuntime) -> TeamsHandlers:
-    """Add the bot's handlers to an ``AgentApplication`` (the bot's own, or a clinic's)."""
-    handlers = TeamsHandlers(runtime)
+def register(app: AgentApplication, runtime: BotRuntime, desk: TeamsDesk | None = None) -> TeamsHandlers:
+    """Add the bot's handlers to an ``AgentApplication`` (the bot's own, or a clinic's); with ``desk``, the staff
+    channel's escalation cards, Take over / Hand back and replies in their threads."""
+    handlers = TeamsHandlers(runtime, desk)
     app.message()(handlers.on_message)
     app.conversation_update("membersAdded")(handlers.on_members_added)
     return handlers
 
 
 class TeamsHandlers:
-    def __init__(self, runtime: BotRuntime):
+    def __init__(self, runtime: BotRuntime, desk: TeamsDesk | None = None):
         self.runtime = runtime
+        self.desk = desk
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
-        """Personal chats always; channels and group chats when mentioned; choice clicks anywhere."""
+        """Personal chats always; channels and group chats when mentioned; choice clicks anywhere; the desk's
+        buttons and staff replies in escalation threads first."""
         activity = context.activity
+        if self.desk is not None and await self.desk.on_message(context, _plain(_without_mention(activity))):
+            return
         payload = chosen_payload(activity.value)
         if payload is None and _in_group(activity) and not _mentions_bot(activity):
             return
@@ -173,7 +179,21 @@ class TeamsChannel(Channel):
             ApplicationOptions(storage=self.storage, start_typing_timer=False, remove_recipient_mention=False),
             connection_manager=manager,
         )
-        self.handlers = register(self.agent, runtime)
+        self.desk: TeamsDesk | None = None
+        if teams.staff_channel and teams.client_id:  # posting into a channel needs the bot's own identity
+            config = runtime.services.config
+            self.desk = TeamsDesk(
+                runtime.desk,
+                self.adapter,
+                teams.client_id,
+                teams.staff_channel,
+                runtime.store,
+                config.staff_names,
+                round(config.handoff_timeout_seconds / 60),
+            )
+            runtime.desk.add_side(self.desk)
+            runtime.add_escalation_sink(self.desk.escalate)
+        self.handlers = register(self.agent, runtime, self.desk)
         unhandled = (ActivityTypes.message, ActivityTypes.invoke)
         self.agent.add_route(lambda context: context.activity.type not in unhandled, _acknowledge, rank=RouteRank.LAST)
 
@@ -221,6 +241,8 @@ class TeamsChannel(Channel):
         if claimed is not None and not _same_host(claimed, activity.service_url):
             self.runtime.metrics.rejected.labels(NAME, "service_url").inc()
             raise unauthorized("bad_token", "the token was issued for another serviceUrl than the activity's")
+        if self.desk is not None:
+            await self.desk.learn(activity)  # the staff channel's address, for posting escalations there
         request["claims_identity"] = identity  # where the SDK's adapter reads it (as its own decorator leaves it)
         try:
             response = await start_agent_process(request, self.agent, self.adapter)

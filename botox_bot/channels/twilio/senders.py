@@ -9,7 +9,7 @@ from __future__ import annotations
 from botox_bot.store import Store
 
 MEMORY_SECONDS = 24 * 3600
-_PREFIX = "sms-language:"
+_PREFIX = "sms-language:"  # "<channel>-language:<sender>": what the desk's "forget me" deletes (desk/services.py)
 
 
 class SenderLanguages:

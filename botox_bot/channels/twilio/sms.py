@@ -11,6 +11,8 @@ opt-outs and gets no second reply.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -19,10 +21,12 @@ from botox_bot.channels.formatting import clinic_detail, served_languages
 from botox_bot.channels.phrases import FALLBACK, available, phrases, plain_word
 from botox_bot.channels.twilio import TwilioChannel
 from botox_bot.channels.twilio.optouts import OptOuts
+from botox_bot.channels.twilio.outbound import TwilioMessages
 from botox_bot.channels.twilio.phone_text import sms_text
 from botox_bot.channels.twilio.senders import SenderLanguages
 from botox_bot.core.models import Message
-from botox_bot.runtime import RateLimited
+from botox_bot.runtime import BotRuntime, RateLimited
+from botox_bot.settings import TwilioSettings
 
 SMS_PATH = "/twilio/sms"
 KINDS = ("stop", "start", "help")
@@ -54,6 +58,20 @@ class SmsChannel(TwilioChannel):
     name = "sms"
     label = "SMS"
 
+    def __init__(
+        self, runtime: BotRuntime, twilio: TwilioSettings, prefix: str = "", languages: Sequence[str] = ()
+    ) -> None:
+        super().__init__(runtime, twilio, prefix, languages)
+        if twilio.account_sid and twilio.from_number:  # staff can take SMS conversations over (the desk)
+            outbound = TwilioMessages(
+                twilio.account_sid,
+                twilio.auth_token.get_secret_value(),
+                twilio.from_number,
+                twilio.api_base_url,
+                runtime.store,
+            )
+            runtime.desk.add_deliverer(self.name, outbound.deliver)
+
     def routes(self) -> list[Route]:
         return [Route("POST", self.path(SMS_PATH), self.receive)]
 
@@ -82,13 +100,17 @@ class SmsChannel(TwilioChannel):
                 await opt_outs.start(sender)
             # Twilio already answered it (Advanced Opt-Out): a second reply would only repeat it
             return None if twilio_handled else self._keyword_reply(kind, lang)
+        # a number that sent STOP gets no reply until START; if it reports an emergency, staff are told that no
+        # reply could be sent, with the number, the one way left to reach them (security review H3)
+        opted_out = await opt_outs.opted_out(sender)
+        silent = {"no_reply": "opted out: the number sent STOP", "contact": sender} if opted_out else {}
         try:
-            reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name))
+            reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name), **silent)
         except RateLimited:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
         await memory.remember(sender, reply.language)
-        if await opt_outs.opted_out(sender):
-            return None  # they said STOP: no reply until START, but an emergency still reached staff (answer did it)
+        if opted_out or not reply.text:
+            return None  # opted out; or staff hold the conversation and have the message
         return sms_text(reply)
 
     def _keyword_reply(self, kind: str, lang: str) -> str:

@@ -25,6 +25,7 @@ from importlib import resources
 from typing import Self
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.formatting import clinic_detail, served_languages, topic_choices
@@ -38,6 +39,9 @@ from botox_bot.server.errors import Problem
 from botox_bot.settings import ServerSettings, Settings
 
 MESSAGES_PATH = "/chat/messages"
+UPDATES_PATH = "/chat/updates"
+FEEDBACK_PATH = "/chat/feedback"
+LONG_POLL_SECONDS = 20.0  # at most; always under the request timeout
 WEB_TOKEN_TTL_SECONDS = 12 * 3600
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _ASSETS = {"chat.js": "text/javascript", "chat.css": "text/css"}
@@ -48,6 +52,14 @@ _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    sender: StrictStr = Field(min_length=1, max_length=128)
+    intent: StrictStr = Field(max_length=64)
+    helpful: StrictBool
 
 
 def _first_choice(request: web.Request, languages: list[str]) -> str:
@@ -84,12 +96,24 @@ class WebChatChannel(Channel):
 
     @classmethod
     def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
-        return cls(runtime, settings.server, prefix, languages=settings.languages)
+        return cls(
+            runtime, settings.server, prefix, languages=settings.languages, privacy_notice=settings.privacy_notice
+        )
 
-    def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = "", languages: Sequence[str] = ()):
+    def __init__(
+        self,
+        runtime: BotRuntime,
+        server: ServerSettings,
+        prefix: str = "",
+        languages: Sequence[str] = (),
+        privacy_notice: str = "",
+    ):
         super().__init__(runtime, prefix)
         self.server = server
         self.wanted_languages = tuple(languages)  # the clinic's setting; empty: every language of the content
+        self.privacy_notice = privacy_notice.strip()  # the clinic's own; empty: the phrases' default, per language
+        # the desk: staff replies wait in the shared outbox for the page's long poll (``updates``)
+        runtime.desk.add_deliverer(self.name, runtime.desk.push_outbox)
         self._page = _read("index.html")
         self._assets = {name: _read(name).encode("utf-8") for name in _ASSETS}
         # in the asset URLs, so a browser never runs last release's script with this release's page
@@ -99,6 +123,8 @@ class WebChatChannel(Channel):
         return [
             Route("GET", self.path("/"), self.page),
             Route("POST", self.path(MESSAGES_PATH), self.messages),
+            Route("GET", self.path(UPDATES_PATH), self.updates),
+            Route("POST", self.path(FEEDBACK_PATH), self.feedback),
             *(Route("GET", self.path(f"/chat/{name}"), self._asset_handler(name)) for name in _ASSETS),
         ]
 
@@ -112,6 +138,8 @@ class WebChatChannel(Channel):
         values = {
             "lang": lang,
             "messages_url": self.path(MESSAGES_PATH),
+            "updates_url": self.path(UPDATES_PATH),
+            "feedback_url": self.path(FEEDBACK_PATH),
             "asset_prefix": self.path("/chat/"),
             "sender": sender,
             "token": token,
@@ -137,6 +165,8 @@ class WebChatChannel(Channel):
             "topics": words.listing(titles, "or"),
         }
         strings = {key: words.text(f"web.{key}", **values) for key in words.section("web")}
+        if self.privacy_notice:
+            strings["privacy"] = self.privacy_notice
         if not titles:  # the content is still loading: a general greeting
             strings["greeting"] = strings["greeting_loading"]
         del strings["greeting_loading"]
@@ -167,6 +197,34 @@ class WebChatChannel(Channel):
         if pinned is not None and body.sender != pinned:
             raise self._unauthorized("the web token belongs to another sender")
         return await answer_rasa(self, request, body)
+
+    async def updates(self, request: web.Request) -> web.Response:
+        """The page's long poll: staff replies and desk notices for this page's conversation, as soon as there are
+        any, or an empty list after a while (the page asks again). ``?sender=`` names the page; with a webhook
+        secret its web token must too."""
+        pinned = self._authenticate(request)
+        sender = request.query.get("sender", "")
+        if not sender.startswith("web-") or len(sender) > 128 or (pinned is not None and sender != pinned):
+            raise self._unauthorized("the updates belong to the page's own sender")
+        conversation = self.runtime.ids.conversation(self.name, sender)
+        wait = max(1.0, min(LONG_POLL_SECONDS, self.server.request_timeout_seconds - 3))
+        found = await self.runtime.desk.wait_outbox(conversation, wait)
+        messages = [
+            {"kind": item.get("kind"), "text": item.get("text"), "author": item.get("author"), "t": item.get("t")}
+            for item in found
+        ]
+        return web.json_response({"messages": messages}, headers={"Cache-Control": "no-store"})
+
+    async def feedback(self, request: web.Request) -> web.Response:
+        """Helpful / not helpful on an answer: ``{"sender", "intent", "helpful"}``; 204."""
+        raw = await read_rasa_body(request, self.server.max_body_bytes)
+        pinned = self._authenticate(request)
+        body = parse_model(FeedbackRequest, parse_json(raw))
+        if pinned is not None and body.sender != pinned:
+            raise self._unauthorized("the web token belongs to another sender")
+        intent = body.intent if body.intent in self.runtime.known_intents else "unknown"
+        await self.runtime.feedback(self, body.sender, intent, body.helpful)
+        return web.Response(status=204)
 
     def _authenticate(self, request: web.Request) -> str | None:
         """With a webhook secret: the page's web token, whose sender the body must name (returned); else None."""

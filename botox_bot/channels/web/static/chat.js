@@ -2,6 +2,8 @@
 // No dependencies, no innerHTML: every piece of server text goes through textContent or a text node.
 // The page's own strings come from the server in every language the clinic serves (data-strings); the language
 // switch swaps them in place and its choice is sent with each message as its "language".
+// The desk: once a reply says staff were asked (custom.handoff) or told (an emergency), the page long-polls
+// GET /chat/updates for staff replies and notices; answers carry helpful / not helpful (POST /chat/feedback).
 "use strict";
 
 (function () {
@@ -12,6 +14,8 @@
     messages: root.dataset.messages || "chat/messages",
     sender: root.dataset.sender || "",
     token: root.dataset.token || "",
+    updates: root.dataset.updates || "chat/updates",
+    feedback: root.dataset.feedback || "chat/feedback",
   };
   let strings = {};
   try {
@@ -34,6 +38,11 @@
     emergency: "Emergency",
     urgent: "Urgent",
     choose: "Choose one",
+    helpful: "Helpful",
+    not_helpful: "Not helpful",
+    feedback: "Was this answer helpful?",
+    feedback_thanks: "Thanks for the feedback.",
+    notice_prefix: "Notice: ",
   };
   const URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
 
@@ -194,7 +203,76 @@
       }
       log.append(group);
     }
+    const intent = typeof custom.intent === "string" ? custom.intent : "";
+    if (intent && !buttons.length && custom.emergency !== true && !custom.urgency && !custom.handoff) {
+      bubble.append(feedbackRow(intent, lang));
+    }
     return bubble;
+  }
+
+  // Helpful / not helpful under an answer: one vote, then a thank-you in its place.
+  function feedbackRow(intent, lang) {
+    const row = el("div", "feedback");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", t("feedback", null, lang));
+    for (const [key, helpful] of [["helpful", true], ["not_helpful", false]]) {
+      const button = el("button", "", t(key, null, lang));
+      button.type = "button";
+      button.dataset.vote = key;
+      button.addEventListener("click", async () => {
+        for (const b of row.querySelectorAll("button")) b.disabled = true;
+        const headers = { "Content-Type": "application/json" };
+        if (config.token) headers["X-Botox-Web-Token"] = config.token;
+        try {
+          await fetch(config.feedback, {
+            method: "POST", headers, credentials: "same-origin", cache: "no-store",
+            body: JSON.stringify({ sender: config.sender, intent, helpful }),
+          });
+        } catch (err) {
+          // a vote lost on a bad connection is not worth an error message
+        }
+        row.replaceChildren(el("span", "thanks", t("feedback_thanks", null, lang)));
+      });
+      row.append(button);
+    }
+    return row;
+  }
+
+  // A staff reply (signed by its author: the clinic, or a staff member) or a notice from the desk.
+  function addDesk(item) {
+    const staff = item.kind === "staff";
+    const bubble = el("div", staff ? "msg staff" : "msg notice");
+    if (staff) {
+      bubble.append(el("p", "author", String(item.author || "")));
+    } else {
+      bubble.append(el("span", "visually-hidden", t("notice_prefix")));
+    }
+    appendText(bubble, String(item.text || ""));
+    log.append(bubble);
+    scrollToShow(bubble);
+  }
+
+  // --- the desk: staff replies by long poll ---------------------------------------------------------
+
+  let polling = false;
+
+  async function poll() {
+    if (polling) return;
+    polling = true;
+    const headers = { "Accept": "application/json" };
+    if (config.token) headers["X-Botox-Web-Token"] = config.token;
+    const url = `${config.updates}?sender=${encodeURIComponent(config.sender)}`;
+    while (polling) {
+      try {
+        const response = await fetch(url, { headers, credentials: "same-origin", cache: "no-store" });
+        if (response.status === 401 || response.status === 404) { polling = false; break; }
+        if (!response.ok) throw new Error(`status ${response.status}`);
+        const body = await response.json();
+        for (const item of (body && Array.isArray(body.messages)) ? body.messages : []) addDesk(item);
+      } catch (err) {
+        await new Promise(resolve => setTimeout(resolve, 3000)); // the server restarting, a bad connection
+      }
+    }
   }
 
   function setBusy(on) {
@@ -238,13 +316,16 @@
         addError(errorText(response));
       } else {
         const replies = await response.json();
-        if (!Array.isArray(replies) || !replies.length) throw new Error("unexpected reply");
+        if (!Array.isArray(replies)) throw new Error("unexpected reply");
+        // an empty answer: staff hold the conversation and have the message; their reply comes by the poll
         let first = null;
         for (const reply of replies) {
           const bubble = addBot(reply);
           first = first || bubble;
+          const custom = reply && typeof reply.custom === "object" && reply.custom ? reply.custom : {};
+          if (custom.handoff === true || custom.emergency === true || custom.urgency === "crisis") poll();
         }
-        scrollToShow(first);
+        if (first) scrollToShow(first);
         ok = true;
       }
     } catch (err) {
