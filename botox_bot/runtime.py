@@ -28,7 +28,7 @@ from botox_bot.server.logs import LINE_WRITTEN, request_fields, request_id
 from botox_bot.server.metrics import Metrics
 from botox_bot.settings import Settings
 from botox_bot.store import Store
-from botox_bot.store.failover import store_from_url
+from botox_bot.store.failover import FailoverStore, store_from_url
 
 log = logging.getLogger("botox_bot.runtime")
 
@@ -43,6 +43,14 @@ class RateLimited(Exception):
     def __init__(self, retry_after: int):
         super().__init__(f"over the rate limit; retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+class AlreadyClaimed(Exception):
+    """The claim handed to ``BotRuntime.answer`` was taken before (a replayed request): nothing was answered."""
+
+
+Claim = tuple[str, float]
+"""A key that must be claimed once, and for how many seconds the claim holds."""
 
 
 class Source(Protocol):
@@ -82,6 +90,8 @@ class BotRuntime:
         self.load_error: str | None = None
         self.escalations = Escalations(self.metrics)
         self.metrics.ready.set(1 if engine else 0)
+        if isinstance(self.store, FailoverStore):
+            self.store.listeners.append(lambda degraded: self.metrics.store_degraded.set(int(degraded)))
 
     # -- life cycle ------------------------------------------------------------------------------
     @property
@@ -131,38 +141,48 @@ class BotRuntime:
         return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
     # -- answering -------------------------------------------------------------------------------
-    async def answer(self, message: Message, source: Source, rate_key: str | None = None) -> Reply:
+    async def answer(
+        self, message: Message, source: Source, rate_key: str | None = None, claim: Claim | None = None
+    ) -> Reply:
         """Rate limit, answer, count, log what may be logged, escalate: the same for every channel.
 
         What happens beyond answering follows from what ``source`` (the channel) declares about itself. On a
         patient channel a sender over the limit gets ``RateLimited`` (``rate_key``, default the sender id,
-        is whom the limit counts), unless the message has a red flag.
+        is whom the limit counts), unless the message has a red flag. ``claim``: something that must happen
+        once (a signed request's signature), taken with the rate limit; taken already, ``AlreadyClaimed``.
+
+        With Redis, the claim, the rate limit and the sender's context are one round trip (``Store.gather``),
+        and the engine's context write the only other.
         """
         engine = self._engine
         if engine is None:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
-        if source.patient:
-            await self._throttle(engine, message, source, rate_key or message.sender_id)
-        elif message.audience is None:  # staff channels: an emergency answer is written for staff to act on
+        context = None
+        if source.patient or claim is not None:
+            limit = self.settings.rate_limit if source.patient else 0
+            gathered = await self.store.gather(
+                engine.context_key(message),
+                f"{source.name}:{rate_key or message.sender_id}" if limit > 0 else None,
+                limit,
+                *(claim or (None, 0)),
+            )
+            if not gathered.claimed:
+                raise AlreadyClaimed()
+            if gathered.retry_after is not None:
+                self._over_limit(engine, message, source, gathered.retry_after)
+            context = gathered.context or {}
+        if not source.patient and message.audience is None:  # staff: an emergency answer is written for staff
             message = message.model_copy(update={"audience": "staff"})
-        reply = await engine.answer(message)
+        reply = await engine.answer(message, context)
         self._count(source, reply)
         self._log(message, reply, source)
         if source.patient and (reply.emergency or reply.urgency == "crisis" or reply.handoff):
             self._escalate(message, reply, source)
         return reply
 
-    async def _throttle(self, engine: Engine, message: Message, source: Source, key: str) -> None:
-        """Count one message from ``key``; over the limit, raise ``RateLimited``.
-
-        A message with a red flag is never held back: a rate limit must not silence an emergency.
-        """
-        limit = self.settings.rate_limit
-        if limit <= 0:
-            return
-        wait = await self.store.rate_limit(f"{source.name}:{key}", limit)
-        if wait is None:
-            return
+    def _over_limit(self, engine: Engine, message: Message, source: Source, wait: int) -> None:
+        """Over the limit: raise ``RateLimited``. A red flag is never held back: a limit must not silence an
+        emergency."""
         if engine.is_red_flag(message.text):
             log.warning("over the rate limit, answered anyway: a red flag", extra={"channel": source.name})
             return

@@ -60,6 +60,11 @@ class Metrics:
             registry=r,
         )
         self.ready = Gauge("botox_bot_ready", "1 once the content is loaded and the model trained.", registry=r)
+        self.store_degraded = Gauge(
+            "botox_bot_store_degraded",
+            "1 while the shared store (Redis) is unreachable and this process runs on its own memory.",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
