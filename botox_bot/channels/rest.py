@@ -22,6 +22,7 @@ from botox_bot.runtime import AlreadyClaimed, BotRuntime, Claim, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
 from botox_bot.server.errors import Problem
+from botox_bot.server.replies import json_reply
 from botox_bot.settings import ServerSettings, Settings
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
@@ -74,7 +75,7 @@ async def answer_rasa(
         raise Problem(
             429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)}
         ) from None
-    return web.json_response(rasa_messages(reply, sender))
+    return json_reply(rasa_messages(reply, sender))
 
 
 class RestChannel(Channel):
