@@ -88,6 +88,7 @@ class BotRuntime:
         self._engine = engine
         self._loading: asyncio.Task[None] | None = None
         self.load_error: str | None = None
+        self.stopping = False  # set on SIGTERM: /readyz says so while requests in flight finish
         self.escalations = Escalations(self.metrics)
         self.metrics.ready.set(1 if engine else 0)
         if isinstance(self.store, FailoverStore):

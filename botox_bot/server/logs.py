@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import select
 import sys
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -88,8 +91,20 @@ class BackgroundLineHandler(logging.Handler):
         self._dropped = 0
         self._wake = threading.Event()
         self._write_lock = threading.Lock()
+        self._start_writer()
+        _HANDLERS.add(self)
+
+    def _start_writer(self) -> None:
         self._writer = threading.Thread(target=self._run, name="botox-bot log writer", daemon=True)
         self._writer.start()
+
+    def _after_fork(self) -> None:
+        """In a forked worker: the parent's writer thread is gone and its lock may have been held; the lines
+        queued are the parent's to write."""
+        self._write_lock = threading.Lock()
+        self._pending.clear()
+        self._wake = threading.Event()
+        self._start_writer()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -124,10 +139,48 @@ class BackgroundLineHandler(logging.Handler):
             if not lines:
                 return
             try:
-                self.stream.write("\n".join(lines) + "\n")
-                self.stream.flush()
+                self._write(lines)
             except (OSError, ValueError):  # stderr closed at exit: nothing left to tell
                 pass
+
+    def _write(self, lines: list[str]) -> None:
+        """To a file descriptor, in writes of whole lines up to PIPE_BUF bytes: the workers of one server share
+        stderr, and a pipe keeps writes that size whole, so no worker's line is ever cut by another's."""
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):  # a StringIO (tests) or a stream without a descriptor
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
+            return
+        self.stream.flush()  # whatever else was printed to it goes first
+        chunk: list[bytes] = []
+        size = 0
+        for text in lines:
+            line = text.encode("utf-8", "replace") + b"\n"
+            if chunk and size + len(line) > select.PIPE_BUF:
+                _write_all(fd, b"".join(chunk))
+                chunk, size = [], 0
+            chunk.append(line)
+            size += len(line)
+        if chunk:
+            _write_all(fd, b"".join(chunk))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+_HANDLERS: weakref.WeakSet[BackgroundLineHandler] = weakref.WeakSet()
+
+
+def _reset_handlers_after_fork() -> None:
+    for handler in list(_HANDLERS):
+        handler._after_fork()
+
+
+os.register_at_fork(after_in_child=_reset_handlers_after_fork)
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> BackgroundLineHandler:
