@@ -187,7 +187,7 @@ class Supervisor:
                 self.redis.stop()
         return code
 
-    def _fork(self, index: int, port: int, reserved: socket.socket, old_mask: set[signal.Signals]) -> None:
+    def _fork(self, index: int, port: int, reserved: socket.socket, old_mask: set[int | signal.Signals]) -> None:
         for handler in logging.getLogger().handlers:
             handler.flush()  # nothing queued is written twice, by the parent and by the child
         pid = os.fork()
@@ -208,7 +208,7 @@ class Supervisor:
             logging.shutdown()
             os._exit(code)
 
-    def _supervise(self, port: int, reserved: socket.socket, old_mask: set[signal.Signals]) -> int:
+    def _supervise(self, port: int, reserved: socket.socket, old_mask: set[int | signal.Signals]) -> int:
         while True:
             info = signal.sigtimedwait(_SUPERVISED, 1.0)
             if info is not None and info.si_signo in (signal.SIGTERM, signal.SIGINT):
@@ -268,7 +268,7 @@ def _reserve(host: str, port: int) -> socket.socket:
 
 def _reaped() -> list[tuple[int, int]]:
     """Children that have exited, without waiting for any."""
-    done = []
+    done: list[tuple[int, int]] = []
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)

@@ -75,7 +75,7 @@ class RedisStore:
         ttl = max(1, int(claim_ttl)) if claim_key is not None else 0
         keys = (
             self._key("context", context_key),
-            self._key("rate", rate_key) if limit else self._no_claim,
+            self._key("rate", rate_key) if limit and rate_key is not None else self._no_claim,
             self._key("claim", claim_key) if claim_key is not None else self._no_claim,
         )
         raw, wait, claimed = await self._script(keys, limit, ttl)

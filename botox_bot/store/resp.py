@@ -116,7 +116,7 @@ class _Connection(asyncio.Protocol):
         if self.closed:
             future.set_exception(RedisConnectionError("redis connection closed"))
             return future
-        self._out.append(hiredis.pack_command(tuple(args)))
+        self._out.append(hiredis.pack_command(tuple(args)))  # type: ignore[arg-type]
         if not self._waiting:
             self._arm_watchdog()
         self._waiting.append((future, time.monotonic() + self._timeout))
@@ -206,7 +206,8 @@ class RespClient:
                     await loop.create_unix_connection(lambda: protocol, address.path)
                 else:
                     context = ssl.create_default_context() if address.tls else None
-                    await loop.create_connection(lambda: protocol, address.host, address.port, ssl=context)
+                    host = address.host or "localhost"
+                    await loop.create_connection(lambda: protocol, host, address.port, ssl=context)
                 for command in self._handshake():
                     await protocol.call(command)
         except TimeoutError as exc:
