@@ -212,7 +212,18 @@ class Target:
 
 def wrk(url: str, script: Path, seconds: float, connections: int, body_args: list[str]) -> subprocess.Popen:
     return subprocess.Popen(
-        ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--timeout", "5s", "-s", str(script), url + WEBHOOK, "--"]
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{round(seconds)}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            url + WEBHOOK,
+            "--",
+        ]
         + body_args,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
