@@ -101,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     evaluate.add_argument("--out", metavar="DIR", help="write a JSON report and a confusion-matrix PNG here")
     evaluate.add_argument("--lang", help="only this language's rows (en, es, ...); reports show each language")
+    evaluate.add_argument(
+        "--triage", action="store_true", help="FILE is a red-flag corpus (tests/data/triage): score the screen alone"
+    )
     evaluate.set_defaults(run=_evaluate)
 
     teams = sub.add_parser("teams-package", parents=[common], help="write the Teams app package (manifest, icons)")
@@ -302,6 +305,8 @@ def _check(args, settings: Settings) -> int:
 def _evaluate(args, settings: Settings) -> int:
     from botox_bot import evaluate as ev
 
+    if args.triage:
+        return _evaluate_triage(args)
     if args.file:
         try:
             rows = ev.read_tsv(Path(args.file))
@@ -325,6 +330,30 @@ def _evaluate(args, settings: Settings) -> int:
             print(f"botox-bot: {exc}", file=sys.stderr)
             return 1
     return 0
+
+
+def _evaluate_triage(args) -> int:
+    """The red-flag corpus on the screen alone: recall per concept and urgency, false alarms, preface accuracy."""
+    from botox_bot.core.triage.corpus import format_score, read_corpus, score
+
+    if not args.file:
+        print("botox-bot: evaluate --triage needs a corpus TSV or a folder of them", file=sys.stderr)
+        return EXIT_CONTENT
+    try:
+        rows = read_corpus(Path(args.file))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"botox-bot: {exc}", file=sys.stderr)
+        return EXIT_CONTENT
+    if args.lang:
+        rows = [r for r in rows if r.lang == args.lang]
+    result = score(rows)
+    print(format_score(result, f"triage corpus {args.file}" + (f" ({args.lang})" if args.lang else "")))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "triage-report.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(f"wrote {out / 'triage-report.json'}")
+    return 0 if all(result["gates"].values()) else 1
 
 
 def _predictor(engine, language: str | None):

@@ -164,6 +164,9 @@ MORE_ALARMS += [
     ("urgent", "no veo nada, todo borroso"),
     ("crisis", "ya no le encuentro sentido a la vida"),
     ("crisis", "quisiera estar muerta"),
+    # gerunds after a difficulty ("a hard time holding my head up"), and spreading named by the weak part
+    ("urgent", "I have such a hard time keeping my head up since the neck injections"),
+    ("call_now", "the numbness is moving into my arms now"),
 ]
 MORE_NEAR_MISSES = [
     "mi perrito esta ronco jaja, pregunta: cuanto cuesta el botox?",
@@ -180,6 +183,12 @@ MORE_NEAR_MISSES = [
     "weak results from my last botox, can i get a touch up",
     "my legs are sore from the gym lol, anyway how long till results",
     "me siento bien, sin problemas para tragar ni respirar",
+    # the look people fear (the intended effect, asked about ahead), not paralysis of the body
+    "will I come out looking paralyzed like a wax figure?",
+    "would my face be frozen for months",
+    "does tox paralyze your forehead forever",
+    # the toxin asked about travelling, with no weakness anywhere
+    "can the stuff travel to the rest of the body? just nervous before my first appointment",
 ]
 
 
@@ -355,6 +364,7 @@ PREFACE = [
     ("how common is trouble breathing after neck botox", "call_now", "general question"),
     ("what should I do if I ever get a droopy eyelid and blurry vision", "urgent", "general question"),
     ("if my lips swell after a lip flip what do i do", "call_now", "general question"),
+    ("how long do lips usually stay puffy after lip injections?", "call_now", "general question"),
     ("last year I had double vision, it went away", "urgent", "resolved history"),
     ("back in 2019 i had trouble swallowing for a week after neck tox", "call_now", "resolved history"),
     ("my voice was hoarse years ago after botox, cleared up on its own", "urgent", "resolved history"),

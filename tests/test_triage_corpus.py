@@ -14,31 +14,27 @@ import pytest
 from botox_bot.core.triage.corpus import Row, format_score, read_corpus, score, summarise
 
 CORPUS = Path(__file__).parent / "data" / "triage"
-FILES = sorted(CORPUS.glob("*.tsv")) if CORPUS.is_dir() else []
-needs_corpus = pytest.mark.skipif(not FILES, reason="tests/data/triage/*.tsv not present in this checkout")
 
 
 @pytest.fixture(scope="module")
 def result() -> dict:
-    return score(read_corpus(CORPUS))
+    rows = read_corpus(CORPUS)
+    assert len(rows) >= 400 and {r.lang for r in rows} >= {"en", "es"}
+    return score(rows)
 
 
-@needs_corpus
 def test_every_call_now_case_is_at_call_now(result):
     assert result["gates"]["call_now_at_call_now"], (result["call_now_low"], result["missed"])
 
 
-@needs_corpus
 def test_every_red_flag_is_caught(result):
     assert result["gates"]["red_flags_caught"], result["missed"]
 
 
-@needs_corpus
 def test_at_most_three_percent_false_alarms(result):
     assert result["gates"]["false_alarms_at_most_3pct"], result["false_alarm_ids"]
 
 
-@needs_corpus
 def test_the_corpus_covers_both_languages_and_every_level(result):
     assert {"en", "es"} <= set(result["per_lang"])
     assert all(result["per_urgency"][level]["rows"] for level in ("call_now", "urgent", "crisis"))
@@ -94,3 +90,29 @@ def test_false_alarm_gate_allows_three_percent():
     rows = [Row(str(i), "en", "patient", "none", "idiom", (), "t") for i in range(100)]
     assert summarise(rows, ["urgent"] * 3 + ["none"] * 97)["gates"]["false_alarms_at_most_3pct"]
     assert not summarise(rows, ["urgent"] * 4 + ["none"] * 96)["gates"]["false_alarms_at_most_3pct"]
+
+
+@pytest.mark.slow
+async def test_the_whole_engine_keeps_every_red_flag_with_the_clinics_emergency_examples_deleted(engine, content_copy):
+    """Recall never depends on clinic-editable YAML: prune every emergency training example, retrain, and ask the
+    whole engine each corpus row as a conversation (its earlier messages first)."""
+    from dataclasses import replace
+
+    from botox_bot.core.classifier import IntentClassifier
+    from botox_bot.core.content import load_content
+    from botox_bot.core.engine import Engine
+    from botox_bot.core.models import Message
+
+    for path in content_copy.glob("intents/*/emergency.yml"):
+        path.write_text('version: "3.1"\nnlu:\n- intent: emergency\n  examples: |\n    - zzz placeholder zzz\n')
+    content = load_content(content_copy)
+    pruned = Engine(content, IntentClassifier.train(*content.training_data()), replace(engine.config, cache_dir=None))
+    rows = read_corpus(CORPUS)
+    predicted = []
+    for row in rows:
+        for earlier in row.history:
+            await pruned.answer(Message(text=earlier, sender_id=row.id, channel="rest"))
+        reply = await pruned.answer(Message(text=row.text, sender_id=row.id, channel="rest"))
+        predicted.append(reply.urgency or "none")
+    result = summarise(rows, predicted)
+    assert result["gates"]["call_now_at_call_now"] and result["gates"]["red_flags_caught"], result["missed"]

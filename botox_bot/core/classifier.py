@@ -17,12 +17,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from botox_bot.core.text import char_ngrams, features, model_tokens, word_features
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("botox_bot.classifier")
 
 MODEL_VERSION = "3"
 """Bump when features or training change, so caches of older models are not used."""
@@ -43,7 +44,7 @@ class Prediction:
         return Prediction(ranking[0][0], ranking[0][1], ranking)
 
 
-def sklearn_pipeline(c: float = DEFAULT_C):
+def sklearn_pipeline(c: float = DEFAULT_C) -> Any:
     """The model as a plain scikit-learn pipeline: what we train, and what the benchmark compares against.
 
     saga reaches the same optimum as lbfgs here in a third of the time, which matters for a cold start; at a
@@ -95,8 +96,8 @@ class IntentClassifier:
             w = (1.0 + np.log(tf)) * self._idf[idx]
             logits += (w / np.sqrt(w @ w)) @ self._weights[idx]
         logits -= logits.max()
-        probs = np.exp(logits)
-        return probs / probs.sum()
+        probs: np.ndarray = np.exp(logits)
+        return probs / float(probs.sum())
 
     def _ngram_ids(self, tok: str) -> tuple[int, ...]:
         """Patients reuse a small vocabulary: look each word's n-grams up once, not in every message."""

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from botox_bot.core.content import Content
-from botox_bot.core.models import Choice, IntentScore, Reply
+from botox_bot.core.models import Audience, Choice, IntentScore, Reply, Urgency
 from botox_bot.core.templates import Rendered, Templates
 
 _ALARM_INTENT = {"call_now": "emergency", "urgent": "emergency", "crisis": "crisis"}
@@ -32,8 +32,8 @@ class Decision:
     slots: dict[str, str]
     language: str
     channel: str
-    audience: str = "self"
-    urgency: str | None = None
+    audience: Audience = "self"
+    urgency: Urgency | None = None
     """call_now / urgent / crisis for alarms; None otherwise."""
     preface: str | None = None
     """call_now / urgent: a red-flag symptom was mentioned, not reported as happening now."""
@@ -97,7 +97,7 @@ class Composer:
         parts: list[Rendered],
         end: str,
         *,
-        urgency: str | None = None,
+        urgency: Urgency | None = None,
         emergency: bool = False,
         choices: list[Choice] | None = None,
     ) -> Reply:
@@ -110,8 +110,8 @@ class Composer:
             choices=choices or [],
             sources=sources,
             emergency=emergency,
-            urgency=urgency,  # type: ignore[arg-type]
-            audience=d.audience,  # type: ignore[arg-type]
+            urgency=urgency,
+            audience=d.audience,
             language=d.language,
             answer_key="+".join(d.answer_keys) if d.answer_keys else d.intent,
             fallback=d.intent == "out_of_scope",

@@ -21,7 +21,7 @@ from botox_bot.core.clinic import ClinicFile, load_clinic, overrides
 from botox_bot.core.compose import Composer, Decision, payload
 from botox_bot.core.config import EngineConfig
 from botox_bot.core.content import Content, ContentError, default_content_dir, load_content
-from botox_bot.core.models import Message, Reply
+from botox_bot.core.models import Audience, Message, Reply
 from botox_bot.core.selector import ResponseSelector
 from botox_bot.core.slots import SlotFiller
 from botox_bot.core.templates import Templates
@@ -160,18 +160,24 @@ class Engine:
         await self._remember(key, context, decision, memory, spoken.remember or context.get("lang"), now)
         return reply
 
-    def _unsupported(self, message: Message, language: str, audience: str) -> Decision:
+    def _unsupported(self, message: Message, language: str, audience: Audience) -> Decision:
         """A language the clinic does not serve: say which it does, in that language where the content has it."""
         lang = language if self.templates.has("utter_language_unsupported", language) else self.languages[0]
         return Decision("out_of_scope", 0.0, ["language_unsupported"], {}, lang, message.channel, audience)
 
     def _decide(
-        self, message: Message, context: dict[str, Any], found: Any, language: str, audience: str, now: float
+        self,
+        message: Message,
+        context: dict[str, Any],
+        found: triage.Triage,
+        language: str,
+        audience: Audience,
+        now: float,
     ) -> Decision:
-        base = {"language": language, "channel": message.channel, "audience": audience}
-        if found.alarm:
+        channel = message.channel
+        if found.alarm and found.level is not None:
             intent = "crisis" if found.outcome == "crisis" else "emergency"
-            return Decision(intent, 1.0, [intent], {}, urgency=found.outcome, **base)
+            return Decision(intent, 1.0, [intent], {}, language, channel, audience, urgency=found.level)
         chosen = self._chosen(message, context, now)
         result = chosen or self.understand(message.text)
         if chosen is None:
@@ -182,7 +188,7 @@ class Engine:
                 (t for t, _ in result.ranking if t in self.content.topics), "safety"
             )
         if result.intent == "emergency":
-            return Decision("emergency", result.confidence, ["emergency"], result.slots, urgency=None, **base)
+            return Decision("emergency", result.confidence, ["emergency"], result.slots, language, channel, audience)
         keys = [result.answer_key, *result.more]
         if found.same_day and _SAME_DAY_ANSWERS.get(found.same_day) in self.content.examples and chosen is None:
             keys = [_SAME_DAY_ANSWERS[found.same_day]]
@@ -193,10 +199,12 @@ class Engine:
             result.confidence,
             keys,
             result.slots,
-            preface=preface,
+            language,
+            channel,
+            audience,
+            preface=preface if preface != "crisis" else None,
             choices=result.choices,
             ranking=result.ranking,
-            **base,
         )
 
     def _chosen(self, message: Message, context: dict[str, Any], now: float) -> Understanding | None:

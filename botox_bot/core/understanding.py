@@ -24,7 +24,8 @@ _SPLIT = re.compile(
     rf"(?<=\?)\s+|\s*[;\n]+\s*|\s*(?<=\w)\.\s+(?={_QUESTION_WORD}\b)|"
     rf",?\s+(?:and|also|plus|y|tambien)\s+(?:also\s+)?(?={_QUESTION_WORD}\b)"
 )
-_MIN_PART_WORDS = 3
+_MIN_PART_WORDS = 2
+_ASKS = re.compile(rf"\?|^(?:{_QUESTION_WORD}|tell me|explain|y |and )\b|\b(?:can|should|do|does|is) i\b")
 
 
 @dataclass
@@ -93,10 +94,10 @@ class Understander:
         if not text.strip():
             return Understanding("out_of_scope", 0.0, slots=slots)
         result = self._classify(text, slots)
-        if result.intent in self.topics and not result.choices:
+        if result.intent in self.topics:
             parts = self._questions(text)
-            if result.answer_key in parts:
-                result.answer_key, result.more = parts[0], parts[1:]
+            if result.intent in {key.split("/")[0] for key in parts}:  # several questions: answer each, don't ask
+                result.answer_key, result.more, result.choices = parts[0], parts[1:], []
                 result.intent = result.answer_key.split("/")[0]
         return result
 
@@ -126,8 +127,15 @@ class Understander:
         if len(parts) < 2:
             return []
         keys: list[str] = []
-        for part in parts[:_MAX_PARTS]:
+        for n, part in enumerate(parts[:_MAX_PARTS]):
+            if n and not _ASKS.search(part):
+                continue  # "never heard of it", "im such a baby with needles": said, not asked
             found = self._classify(part, self.slot_filler.fill(part))
-            if found.intent in self.topics and not found.choices and found.answer_key not in keys:
+            if found.intent not in self.topics or found.choices:
+                continue
+            same = [k for k in keys if k.split("/")[0] == found.intent]
+            if not same:
                 keys.append(found.answer_key)
+            elif "/" not in same[0] and "/" in found.answer_key:  # the specific answer beats its topic's general one
+                keys[keys.index(same[0])] = found.answer_key
         return keys if len(keys) >= 2 else []

@@ -86,7 +86,7 @@ def manifest(
     for flag, url in urls.items():
         if not url.startswith("https://"):
             raise SettingsError(f"teams-package: {flag} must be an https URL (Teams refuses others): {url}")
-    clinic = settings.clinic_name
+    clinic = settings.clinic_name or "our clinic"
     short = f"{clinic} Botox Q&A"
     about = f" {listing(topics)}." if topics else " common questions."
     return {

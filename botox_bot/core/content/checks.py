@@ -7,6 +7,7 @@ Each check appends 'file:line: what is wrong' strings; ``load_content`` reports 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from botox_bot.core.content.model import BUILT_IN_SLOTS, CORE_RESPONSES, Content, topic_of
 from botox_bot.core.content.schema import UNSET_DEFAULTS, Variation, placeholders
@@ -209,14 +210,14 @@ def _mirror_responses(content: Content, source: str, lang: str, where: Where, pr
                 )
 
 
-def _keyed(variations: list[Variation]) -> dict[tuple, set[str]]:
-    out: dict[tuple, set[str]] = defaultdict(set)
+def _keyed(variations: list[Variation]) -> dict[tuple[Any, ...], set[str]]:
+    out: dict[tuple[Any, ...], set[str]] = defaultdict(set)
     for var in variations:
         out[var.key] |= placeholders(var.text)
     return out
 
 
-def _describe(key: tuple) -> str:
+def _describe(key: tuple[Any, ...]) -> str:
     conditions, channel = key
     parts = [f"{name}={value}" for name, value in conditions] + ([f"channel {channel}"] if channel else [])
     return ", ".join(parts) or "no condition"

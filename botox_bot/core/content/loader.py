@@ -141,7 +141,7 @@ def _yaml_files(folder: Path, problems: list[str]) -> list[Path]:
     return files
 
 
-def _parse(path: Path, model: type[BaseModel], problems: list[str]) -> tuple[Any, dict] | None:
+def _parse(path: Path, model: type[BaseModel], problems: list[str]) -> tuple[Any, dict[Any, int]] | None:
     try:
         data, lines = load_yaml(path)
     except YamlError as exc:

@@ -5,9 +5,11 @@ used only while its fingerprint matches the rules; otherwise it is derived again
 be stale.
 """
 
-GROUPS: dict[str, dict] = {
+from typing import Any
+
+GROUPS: dict[str, dict[str, Any]] = {
     "rules": {
-        "fingerprint": "71773116d1996da846dbde6c9e549549cab651f609ac21c371a8f84863b19663",
+        "fingerprint": "40103c0ca8bd7fd0ae541007ae75439333ca23c598b1646886c9309161a0030c",
         "pieces": {
             "breathing#0": (
                 "agarrar",
@@ -1164,7 +1166,7 @@ GROUPS: dict[str, dict] = {
         },
     },
     "markers": {
-        "fingerprint": "53c4d41de911dff513f2f70874bc505b28d2d84c16a9471eb99e954f6b18d3d7",
+        "fingerprint": "6054fba37bb9f7493ca83e98d90bddcfc69d2835e7481ac0b2aa76425c686628",
         "pieces": {
             "general": (
                 "according",
@@ -1333,6 +1335,7 @@ GROUPS: dict[str, dict] = {
             "weak_general": (
                 "anyone",
                 "bad",
+                "bruised",
                 "cause",
                 "common",
                 "comun",
@@ -1340,14 +1343,17 @@ GROUPS: dict[str, dict] = {
                 "concerned",
                 "concerning",
                 "dangerous",
+                "droopy",
                 "dura",
                 "emergency",
                 "expected",
                 "from",
                 "grave",
+                "heavy",
                 "long",
                 "mean",
                 "normal",
+                "numb",
                 "ok",
                 "okay",
                 "panic",
@@ -1355,8 +1361,11 @@ GROUPS: dict[str, dict] = {
                 "por",
                 "preocupar",
                 "problem",
+                "puffy",
+                "red",
                 "serious",
                 "something",
+                "swollen",
                 "th",
                 "typical",
                 "usual",
@@ -1369,21 +1378,27 @@ GROUPS: dict[str, dict] = {
                 "algun",
                 "antes",
                 "avoid",
+                "become",
                 "before",
                 "case",
                 "caso",
                 "dont",
+                "end",
                 "event",
                 "ever",
                 "evitar",
                 "fear",
+                "frozen",
                 "get",
                 "if",
                 "incase",
+                "left",
+                "look",
                 "miedo",
                 "next",
                 "not",
                 "one",
+                "paraly",
                 "por",
                 "prevent",
                 "proxima",
@@ -1391,9 +1406,11 @@ GROUPS: dict[str, dict] = {
                 "should",
                 "si",
                 "someday",
+                "stuck",
                 "suppose",
                 "supposing",
                 "tomorrow",
+                "turn",
                 "what",
                 "when",
                 "worried",

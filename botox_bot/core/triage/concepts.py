@@ -71,7 +71,7 @@ def _words_source(pattern: str) -> str:
 
 
 # One compiled regex per lexicon rule, keyed "concept#n": the prefilter skips every rule that cannot match.
-RULE_SOURCES = [
+RULE_SOURCES: list[tuple[str, str]] = [
     (f"{concept}#{n}", _words_source(rule)) for n, (concept, rule) in enumerate([*lexicon_en.RULES, *lexicon_es.RULES])
 ]
 RULES = tuple((key, key.split("#")[0], re.compile(source)) for key, source in RULE_SOURCES)

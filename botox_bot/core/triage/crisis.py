@@ -93,7 +93,7 @@ IDIOMS = compile_words(
 )
 
 
-SOURCES = [("crisis", CRISIS.pattern), ("danger", DANGER.pattern), ("idioms", IDIOMS.pattern)]
+SOURCES: list[tuple[str, str]] = [("crisis", CRISIS.pattern), ("danger", DANGER.pattern), ("idioms", IDIOMS.pattern)]
 PREFILTER = prefilter.Prefilter(prefilter.load("crisis", SOURCES))
 _NOT_ALONE = frozenset({"tonight", "right now", "ahora mismo", "esta noche"})
 

@@ -403,8 +403,8 @@ RULES: list[tuple[str, str]] = [
     # --- head and neck control: cannot hold the head up (call_now); a weak neck (urgent)
     (
         "head_control",
-        r"(?:<cant_strong>) <g2>(?:hold|keep|lift|raise|support|hold up|keep up) (?:up )?(?:my |his |her |their |the |"
-        r"its )?"
+        r"(?:<cant_strong>) <g2>(?:hold(?:ing)?|keep(?:ing)?|lift(?:ing)?|rais(?:e|ing)|support(?:ing)?|hold up|"
+        r"keep up) (?:up )?(?:my |his |her |their |the |its )?"
         r"head(?: up)?|"
         r"head <g2>(?:falling|falls|fell|dropping|drops|dropped|flopping|flops|flopped|drooping|droops|hanging|"
         r"bobbing|lolling|tipping|slumping) (?:forward|back|down|over|to the side|onto)|"
@@ -419,8 +419,8 @@ RULES: list[tuple[str, str]] = [
     ),
     (
         "neck",
-        r"(?:<cant>) <g2>(?:hold|keep|lift|raise|support|hold up|keep up) (?:up )?(?:my |his |her |their |the |its )?"
-        r"head(?: up)?|"
+        r"(?:<cant>) <g2>(?:hold(?:ing)?|keep(?:ing)?|lift(?:ing)?|rais(?:e|ing)|support(?:ing)?|hold up|keep up) "
+        r"(?:up )?(?:my |his |her |their |the |its )?head(?: up)?|"
         r"neck <g2>(?:weak\w*|floppy|limp|gave out|giving out|like jelly|like a noodle|no strength)|weak neck|"
         r"neck weakness",
     ),
@@ -459,7 +459,9 @@ RULES: list[tuple[str, str]] = [
         r"(?:whole|entire|full) body <g3>(?:<weakw>)|"
         r"(?:whole|entire|full) body <g3>(?:weak\w*|limp|floppy|heavy|wont move|not moving|paraly\w*|shutting down|"
         r"no strength)|"
-        r"(?<!forehead )(?<!face )(?<!brow )(?<!frown )paraly[sz]\w*|"
+        r"(?<!forehead )(?<!face )(?<!brow )(?<!frown )(?<!look )(?<!looks )(?<!looking )(?<!seem )(?<!appear )"
+        r"paraly[sz]\w*(?! (?:my |her |his |the |your |their )?(?:face|forehead|brow|eyebrows?|frown|wrinkles|lines|"
+        r"expressions?|smile))|"
         r"(?<!a )(?<!with a )(?:floppy|limp)\b(?! (?:hair|handshake|wrist|noodle))|(?:went|gone|going|"
         r"go) (?:all )?limp|"
         r"like a rag ?doll|"
@@ -474,8 +476,9 @@ RULES: list[tuple[str, str]] = [
         r"(?:first|starting with) (?:my |her |his )?\w+ (?:now|then) (?:my |her |his )?(?:arms?|legs?|body)|"
         r"(?:getting|growing|becoming) (?:weaker|weaker and weaker|more and more weak)|"
         r"weakness (?:is )?(?:spreading|moving|getting worse|worse|everywhere)|spreading weakness|"
-        r"(?:spread\w*|moving|moved|travel\w*|went|going) (?:down|to|into|through) (?:my |her |his |the |both )?"
-        r"(?:arms?|legs?|whole body|body|other side|chest|throat)|"
+        r"(?:<weakw>|weakness|numbness|heaviness|tingling) <g4>(?:spread\w*|moving|moved|travel\w*|went|going) "
+        r"(?:down|to|into|through) (?:my |her |his |the |both )?(?:arms?|legs?|whole body|body|other side|chest|"
+        r"throat)|"
         r"(?:arms? and legs?|legs? and arms?) <g2>(?:<weakw>)|(?:<weakw>) <g2>(?:arms? and legs?|legs? and arms?)",
     ),
     (
@@ -673,7 +676,7 @@ MARKERS: dict[str, str] = {
         r"(?:can|could|able to) (?:still )?(?:breathe|swallow|see|talk|speak|walk|pee|eat|drink) (?:fine|ok|okay|"
         r"normally|just fine|well|perfectly|without (?:any )?(?:problems?|issues?|trouble|difficulty))|"
         r"(?:breathe|breathing|swallow\w*|talk\w*|speak\w*|see|seeing) without (?:any )?(?:problems?|issues?|trouble|"
-        r"difficulty)",
+        r"difficulty)"
     ),
     # a question about botox or people in general ("can botox cause ...", "what are the signs of ...")
     "general": (
@@ -730,6 +733,8 @@ MARKERS: dict[str, str] = {
         r"an emergency|something to worry about|usual|typical|a concern)|"
         r"(?:should|do) (?:i|we) (?:be )?(?:worried|worry|concerned|panic)|anyone else|"
         r"how long (?:does|will|do|can|should|would) (?:it|this|that|the|they)? ?(?:\w+ )?(?:last|take)|"
+        r"how long (?:does|do|will|would|can|should) (?:\w+ ){1,3}(?:stay|remain|keep|be) (?:\w+ )?(?:swollen|puffy|"
+        r"bruised|red|numb|droopy|heavy)|"
         r"what does (?:it|this|that) mean|why (?:do|does|would|is|am|are)\b|"
         r"(?:is|could|can) (?:that|this) (?:be )?(?:a |an )?(?:side effect|from (?:the )?botox|caused by|related|"
         r"emergency|serious)|(?:can|could|does|would) (?:botox|it|tox) cause (?:that|this|it)|is (?:that|this) from"
@@ -738,7 +743,11 @@ MARKERS: dict[str, str] = {
         r"if|in case|incase|what if|supposing|suppose|should (?:i|you|she|he) (?:ever )?(?:get|have|develop|notice|"
         r"experience|feel)|when (?:i|you) (?:get|have|develop|notice|start)|in the event|afraid of|scared of|"
         r"worried about|fear of|avoid|prevent|to not get|so i dont get|before|ever|someday|one day|next time|"
-        r"next (?:week|month|year)|tomorrow|(?:going to|planning to|about to|want to) get (?:botox|tox|it)"
+        r"next (?:week|month|year)|tomorrow|(?:going to|planning to|about to|want to) get (?:botox|tox|it)|"
+        r"(?:will|would|could|might) (?:i|you|she|he|my face|my forehead|her face|his face|it|botox|tox) "
+        r"(?:look|end up|become|be left|turn out)|(?:make|makes|leave|leaves) (?:me|my face|her|him|you) look|"
+        r"(?:will|would|could|might|am i going to|is she going to|is he going to) (?:i |you |she |he |my \w+ )?"
+        r"(?:be|get|go) (?:\w+ )?(?:paraly[sz]\w*|frozen|stuck)"
     ),
     # words before "if" that make it "whether" (a hedged report), not a condition
     "if_whether": r"sure|know|tell|wonder\w*|see|check|unsure|knows|clue|idea|ask|asks|asking|decide|notice|say",

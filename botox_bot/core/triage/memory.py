@@ -64,7 +64,7 @@ def recall(memory: Mapping[str, Any] | None, now: float | None = None) -> Recall
     if isinstance(aud, list | tuple) and len(aud) == 2 and aud[0] in ("other", "staff") and fresh(aud[1]):
         audience = (aud[0], float(aud[1]))
     return Recall(
-        injection=float(injection) if fresh(injection) else None,
+        injection=float(injection) if injection is not None and fresh(injection) else None,
         pending=items("pending"),
         signs=items("signs"),
         asked=items("asked"),

@@ -157,11 +157,11 @@ def _nearest(token: str) -> str | None:
     if len(token) == 3:
         hits = [w for w in _BY_LENGTH.get(4, ()) if OSA.distance(token, w) == 1]
         return hits[0] if len(hits) == 1 else None
-    hits = process.extract(token, _VOCABULARY, scorer=OSA.distance, score_cutoff=cutoff, limit=6)
-    if not hits:
+    scored = process.extract(token, _VOCABULARY, scorer=OSA.distance, score_cutoff=cutoff, limit=6)
+    if not scored:
         return None
-    best = min(hit[1] for hit in hits)
-    tied = sorted((hit[0] for hit in hits if hit[1] == best), key=lambda w: -_common_ends(token, w))
+    best = min(hit[1] for hit in scored)
+    tied = sorted((hit[0] for hit in scored if hit[1] == best), key=lambda w: -_common_ends(token, w))
     if len(tied) > 1 and tied[0][:4] != tied[1][:4] and _common_ends(token, tied[0]) == _common_ends(token, tied[1]):
         return None  # two different symptom words equally close and equally like it: leave it
     if tied[0][0] != token[0] and best > 1 and len(token) < 7:  # short, two edits and a new first letter: a guess

@@ -16,7 +16,7 @@ CRISIS: Level = "crisis"
 ALARMS: frozenset[str] = frozenset({CALL_NOW, URGENT, CRISIS})
 
 # Medical levels, most serious first. Crisis is a different kind of answer, not a rung on this ladder.
-_RANK = {CALL_NOW: 2, URGENT: 1}
+_RANK: dict[str, int] = {CALL_NOW: 2, URGENT: 1}
 
 
 def higher(a: str | None, b: str | None) -> str | None:

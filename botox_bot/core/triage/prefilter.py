@@ -10,17 +10,22 @@ A rule for which no such guarantee can be derived always runs.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import sys
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
-try:  # Python 3.11+ keeps the regex parser here; it is only used at import time
-    from re import _constants as _C
-    from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover - a future Python without them: no prefilter, every rule runs
-    _C = _sre_parse = None  # type: ignore[assignment]
+# Python 3.11+ keeps the regex parser in private modules; it is only used at import time, and a future Python
+# without them means no prefilter (every rule runs), never a wrong one.
+try:
+    _C: ModuleType | None = importlib.import_module("re._constants")
+    _sre_parse: ModuleType | None = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover
+    _C = _sre_parse = None
 
 _Pieces = frozenset[str]
 
@@ -44,7 +49,7 @@ def required_pieces(pattern: str) -> _Pieces | None:
     return frozenset(pieces)
 
 
-def _required(items: list) -> _Pieces | None:
+def _required(items: list[Any]) -> _Pieces | None:
     """Candidates from each mandatory element of a sequence; the most selective one is returned."""
     candidates: list[_Pieces] = []
     run: list[str] = []
@@ -54,6 +59,7 @@ def _required(items: list) -> _Pieces | None:
             candidates.append(frozenset({"".join(run)}))
             run.clear()
 
+    assert _C is not None  # required_pieces() returns before parsing when the parser modules are missing
     for op, av in items:
         if op is _C.LITERAL:
             run.append(chr(av))
@@ -66,7 +72,7 @@ def _required(items: list) -> _Pieces | None:
             found = _required(list(av))
         elif op is _C.BRANCH:
             branches = [_required(list(b)) for b in av[1]]
-            found = None if any(b is None for b in branches) else frozenset().union(*branches)  # type: ignore[misc]
+            found = None if any(b is None for b in branches) else frozenset().union(*(b for b in branches if b))
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
             found = _required(list(av[2]))
         if found is not None:
@@ -134,7 +140,7 @@ def write(groups: dict[str, list[tuple[str, str]]], path: Path) -> None:
         "be stale.",
         '"""',
         "",
-        "GROUPS: dict[str, dict] = {",
+        "from typing import Any\n\nGROUPS: dict[str, dict[str, Any]] = {",
     ]
     for group, rules in groups.items():
         lines += [

@@ -86,11 +86,11 @@ POSSESSIVE = compile_words(
 )
 
 PATTERNS = {**MARKERS, "nowish": NOWISH, "personal": PERSONAL, "possessive": POSSESSIVE}
-MARKER_SOURCES = [(name, pattern.pattern) for name, pattern in PATTERNS.items()]
+MARKER_SOURCES: list[tuple[str, str]] = [(name, pattern.pattern) for name, pattern in PATTERNS.items()]
 PREFILTER = prefilter.Prefilter(prefilter.load("markers", MARKER_SOURCES))
 
 
-class _Spans(dict):
+class _Spans(dict[str, list[tuple[int, int]]]):
     """Marker spans, each kind located on first use only (most messages need one or two kinds)."""
 
     def __init__(self, scene: Scene) -> None:

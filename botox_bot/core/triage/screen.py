@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botox_bot.core.triage import concepts, context, crisis
+from botox_bot.core.triage import concepts, context, crisis, lexicon_en, lexicon_es
 from botox_bot.core.triage import memory as mem
 from botox_bot.core.triage import scene as scenes
 from botox_bot.core.triage.concepts import LEVELS, Finding, combine
@@ -33,9 +33,7 @@ from botox_bot.core.triage.outcome import CALL_NOW, CRISIS, Triage
 
 _CURRENT = (context.REPORT, context.REPORT_Q)
 _PREFACE = (context.GENERAL, context.HYPOTHETICAL, context.HISTORY, context.AMBIGUOUS)
-_CONFIRM = concepts.compile_words(
-    "|".join(f"(?:{lex.MARKERS['confirm']})" for lex in (concepts.lexicon_en, concepts.lexicon_es))
-)
+_CONFIRM = concepts.compile_words("|".join(f"(?:{lex.MARKERS['confirm']})" for lex in (lexicon_en, lexicon_es)))
 _SHORT_REPLY = 8  # tokens: "yes", "yes right now", "it is, since this morning"
 # Cheap test before the context work: could this message mention an injection at all?
 _INJECTION_HINT = re.compile(
@@ -107,9 +105,9 @@ def screen(
     )
 
     if crisis_now:
-        names = ["crisis", *(["danger"] if danger or result.level == CALL_NOW else [])]
-        names += [c for c in result.concepts if c not in names]
-        return Triage("crisis", CRISIS, tuple(names), aud, "current"), kept  # type: ignore[arg-type]
+        crisis_names = ["crisis", *(["danger"] if danger or result.level == CALL_NOW else [])]
+        crisis_names += [c for c in result.concepts if c not in crisis_names]
+        return Triage("crisis", CRISIS, tuple(crisis_names), aud, "current"), kept  # type: ignore[arg-type]
 
     if result.level is not None:
         reason = _alarm_reason(read, alone.level == result.level)
@@ -126,7 +124,8 @@ def screen(
         if earlier.level is not None:
             pre = (earlier.level, earlier.concepts, "resolved history")
     if pre is not None or crisis_general:
-        level, names, reason = pre if pre is not None else (None, (), "general question")
+        level, found_names, reason = pre if pre is not None else (None, (), "general question")
+        names = tuple(found_names)
         if crisis_general and level != CALL_NOW:
             level, names = CRISIS, ("crisis", *names)
         return Triage("preface", level, names, aud, reason, result.same_day), kept  # type: ignore[arg-type]
