@@ -168,30 +168,34 @@ def _serve_workers(settings: Settings, count: int, redis_server: str | None, fol
     from botox_bot.store.failover import store_from_url
 
     log = logging.getLogger("botox_bot.server")
-    redis = None
-    if redis_server:
-        redis = workers.EmbeddedRedis(redis_server, folder)
-        redis.start()
-        settings = settings.model_copy(update={"redis_url": redis.url})
-        log.info("shared state: a private redis-server for the workers", extra={"workers": count})
-    log.info("loading content and model")
-    engine = Engine.from_config(settings.engine_config(), channels=channel_names())
+    redis = workers.EmbeddedRedis(redis_server, folder) if redis_server else None
+    try:
+        if redis is not None:
+            redis.start()
+            settings = settings.model_copy(update={"redis_url": redis.url})
+            log.info("shared state: a private redis-server for the workers", extra={"workers": count})
+        log.info("loading content and model")
+        engine = Engine.from_config(settings.engine_config(), channels=channel_names())
+        shared = settings
 
-    def run_worker(index: int, port: int) -> int:
-        app = create_app(settings, engine=engine, store=store_from_url(settings.redis.url))
-        asyncio.run(run(app, settings.host, port, settings.shutdown_timeout_seconds, reuse_port=True))
-        return 0
+        def run_worker(index: int, port: int) -> int:
+            app = create_app(shared, engine=engine, store=store_from_url(shared.redis.url))
+            asyncio.run(run(app, shared.host, port, shared.shutdown_timeout_seconds, reuse_port=True))
+            return 0
 
-    supervisor = workers.Supervisor(
-        count,
-        settings.host,
-        settings.port,
-        settings.shutdown_timeout_seconds,
-        run_worker,
-        redis=redis,
-        metrics_folder=folder / "metrics",
-    )
-    return supervisor.serve()
+        supervisor = workers.Supervisor(
+            count,
+            settings.host,
+            settings.port,
+            settings.shutdown_timeout_seconds,
+            run_worker,
+            redis=redis,
+            metrics_folder=folder / "metrics",
+        )
+        return supervisor.serve()
+    finally:
+        if redis is not None:
+            redis.stop()  # also when loading failed or the port was taken
 
 
 def _ask(args, settings: Settings) -> int:

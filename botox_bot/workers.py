@@ -304,4 +304,9 @@ def _die_with_parent() -> None:
 
 
 def private_folder() -> Path:
-    return Path(tempfile.mkdtemp(prefix="botox-bot-"))
+    """A folder of this server's own (0700): the private Redis's socket, the metrics' files."""
+    folder = Path(tempfile.mkdtemp(prefix="botox-bot-"))
+    if len(str(folder / "redis.sock")) > 100:  # a Unix socket path has room for about 107 bytes
+        folder.rmdir()
+        folder = Path(tempfile.mkdtemp(prefix="botox-bot-", dir="/tmp"))
+    return folder
