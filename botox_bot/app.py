@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 
@@ -92,6 +93,8 @@ class HealthRoutes:
 
     async def readyz(self, request: web.Request) -> web.Response:
         channels = [c.name for c in self.live]
+        if self.runtime.stopping:  # draining after SIGTERM: finish what is in flight, take nothing new
+            return web.json_response({"status": "stopping"}, status=503)
         if self.runtime.ready:
             store = await self.runtime.store.status()  # "degraded": answering, but not sharing state
             return web.json_response(
@@ -127,11 +130,12 @@ def _channel_lifespan(channels: list[Channel]):
     return lifespan
 
 
-async def run(app: web.Application, host: str, port: int, shutdown_timeout: float) -> None:
+async def run(app: web.Application, host: str, port: int, shutdown_timeout: float, reuse_port: bool = False) -> None:
     """Serve until SIGTERM or SIGINT, then stop listening and let requests in flight finish.
 
-    aiohttp's runner does the draining (``shutdown_timeout``); this adds the signal handling and a log line
-    with the address actually bound (``--port 0`` picks a free one).
+    aiohttp's runner does the draining (``shutdown_timeout``); this adds the signal handling, a log line
+    with the address actually bound (``--port 0`` picks a free one), and ``/readyz`` saying ``stopping`` while
+    draining. ``reuse_port``: one of several workers sharing the port (``botox_bot.workers``).
     """
     # keep-alive as nginx does (75 s), not aiohttp's hour: idle connections do not pile up; and after a
     # refusal that left a body unread (408, 413), 2 s of draining it, not 10, before the connection closes
@@ -148,12 +152,17 @@ async def run(app: web.Application, host: str, port: int, shutdown_timeout: floa
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    runtime = app.get(RUNTIME)
     try:
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
         await site.start()
         for address in runner.addresses:
-            log.info("listening", extra={"url": f"http://{address[0]}:{address[1]}"})
+            log.info("listening", extra={"url": f"http://{address[0]}:{address[1]}", "pid": os.getpid()})
+        if runtime is not None and runtime.ready:  # handed a loaded engine (a worker): ready as it listens
+            log.info("ready", extra={"pid": os.getpid()})
         await stop.wait()
+        if runtime is not None:
+            runtime.stopping = True
         log.info("stopping: no new requests; finishing those in flight", extra={"timeout_s": shutdown_timeout})
     finally:
         await runner.cleanup()

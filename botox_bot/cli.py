@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,7 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _utf8_streams()
     try:
         settings = load_settings(
-            args.settings, content_dir=args.content, host=getattr(args, "host", None), port=getattr(args, "port", None)
+            args.settings,
+            content_dir=args.content,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            workers=getattr(args, "workers", None),
         )
         return args.run(args, settings)
     except (SettingsError, ContentError) as exc:
@@ -67,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the server: web chat, webhook, channels")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1; BOTOX_BOT_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default 3000; 0 picks a free one)")
+    serve.add_argument(
+        "--workers", type=int, help="processes sharing the port (default: one a core; 1: a single process)"
+    )
     serve.set_defaults(run=_serve)
 
     ask = sub.add_parser("ask", parents=[common], help="answer one question")
@@ -123,23 +131,76 @@ def _engine(settings: Settings):
 
 def _serve(args, settings: Settings) -> int:
     """Check the content first (a broken file stops start-up, named), then serve until SIGTERM."""
-    from botox_bot.app import create_app, run
-    from botox_bot.channels import channel_names
-    from botox_bot.core.clinic import load_clinic
+    from botox_bot import workers
     from botox_bot.server.logs import configure_logging
 
     configure_logging(settings.log_level)
-    load_clinic(settings.clinic_file, load_content(settings.content_dir or default_content_dir(), channel_names()))
-    emergency_number, crisis_line = settings.emergency_numbers()
-    if not emergency_number or not crisis_line:
-        logging.getLogger("botox_bot.server").warning(
-            "no emergency number or crisis line set: replies say 'your local emergency number'; set "
-            "BOTOX_BOT_COUNTRY (US, CA, GB, ...) or BOTOX_BOT_EMERGENCY_NUMBER and BOTOX_BOT_CRISIS_LINE",
-            extra={"emergency_number_set": bool(emergency_number), "crisis_line_set": bool(crisis_line)},
+    count, redis_server = workers.plan(settings.workers, settings.redis.url)
+    folder = workers.private_folder() if count > 1 else None
+    if folder is not None:
+        workers.use_multiprocess_metrics(folder / "metrics")  # before any metric exists
+        (folder / "metrics").mkdir()
+    try:
+        from botox_bot.app import create_app, run
+        from botox_bot.channels import channel_names
+        from botox_bot.core.clinic import load_clinic
+
+        content = load_content(settings.content_dir or default_content_dir(), channel_names())
+        load_clinic(settings.clinic_file, content)
+        emergency_number, crisis_line = settings.emergency_numbers()
+        if not emergency_number or not crisis_line:
+            logging.getLogger("botox_bot.server").warning(
+                "no emergency number or crisis line set: replies say 'your local emergency number'; set "
+                "BOTOX_BOT_COUNTRY (US, CA, GB, ...) or BOTOX_BOT_EMERGENCY_NUMBER and BOTOX_BOT_CRISIS_LINE",
+                extra={"emergency_number_set": bool(emergency_number), "crisis_line_set": bool(crisis_line)},
+            )
+        if folder is None:  # one process, as always: it listens at once and loads in the background
+            app = create_app(settings)
+            asyncio.run(run(app, settings.host, settings.port, settings.shutdown_timeout_seconds))
+            return 0
+        return _serve_workers(settings, count, redis_server, folder)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve_workers(settings: Settings, count: int, redis_server: str | None, folder: Path) -> int:
+    """Load once, then fork ``count`` workers on one port under a supervisor (``botox_bot.workers``)."""
+    from botox_bot import workers
+    from botox_bot.app import create_app, run
+    from botox_bot.channels import channel_names
+    from botox_bot.core.engine import Engine
+    from botox_bot.store.failover import store_from_url
+
+    log = logging.getLogger("botox_bot.server")
+    redis = workers.EmbeddedRedis(redis_server, folder) if redis_server else None
+    try:
+        if redis is not None:
+            redis.start()
+            settings = settings.model_copy(update={"redis_url": redis.url})
+            log.info("shared state: a private redis-server for the workers", extra={"workers": count})
+        log.info("loading content and model")
+        engine = Engine.from_config(settings.engine_config(), channels=channel_names())
+        shared = settings
+
+        def run_worker(index: int, port: int) -> int:
+            app = create_app(shared, engine=engine, store=store_from_url(shared.redis.url))
+            asyncio.run(run(app, shared.host, port, shared.shutdown_timeout_seconds, reuse_port=True))
+            return 0
+
+        supervisor = workers.Supervisor(
+            count,
+            settings.host,
+            settings.port,
+            settings.shutdown_timeout_seconds,
+            run_worker,
+            redis=redis,
+            metrics_folder=folder / "metrics",
         )
-    app = create_app(settings)
-    asyncio.run(run(app, settings.host, settings.port, settings.shutdown_timeout_seconds))
-    return 0
+        return supervisor.serve()
+    finally:
+        if redis is not None:
+            redis.stop()  # also when loading failed or the port was taken
 
 
 def _ask(args, settings: Settings) -> int:

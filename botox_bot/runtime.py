@@ -35,7 +35,7 @@ from botox_bot.server.logs import LINE_WRITTEN, request_fields, request_id
 from botox_bot.server.metrics import Metrics
 from botox_bot.settings import Settings
 from botox_bot.store import Store
-from botox_bot.store.failover import store_from_url
+from botox_bot.store.failover import FailoverStore, store_from_url
 
 log = logging.getLogger("botox_bot.runtime")
 
@@ -50,6 +50,14 @@ class RateLimited(Exception):
     def __init__(self, retry_after: int):
         super().__init__(f"over the rate limit; retry after {retry_after} s")
         self.retry_after = retry_after
+
+
+class AlreadyClaimed(Exception):
+    """The claim handed to ``BotRuntime.answer`` was taken before (a replayed request): nothing was answered."""
+
+
+Claim = tuple[str, float]
+"""A key that must be claimed once, and for how many seconds the claim holds."""
 
 
 class Source(Protocol):
@@ -92,9 +100,12 @@ class BotRuntime:
         self.services = DeskServices(_desk_config(settings), self.store, self.ids)
         self.escalations.record = self._audit_escalation
         self._sweeper: asyncio.Task[None] | None = None
+        self.stopping = False  # set on SIGTERM: /readyz says so while requests in flight finish
         if engine is not None:
             self._desk_loaded(engine)
         self.metrics.ready.set(1 if engine else 0)
+        if isinstance(self.store, FailoverStore):
+            self.store.listeners.append(lambda degraded: self.metrics.store_degraded.set(int(degraded)))
 
     # -- life cycle ------------------------------------------------------------------------------
     @property
@@ -197,6 +208,7 @@ class BotRuntime:
         message: Message,
         source: Source,
         rate_key: str | None = None,
+        claim: Claim | None = None,
         *,
         no_reply: str | None = None,
         contact: str | None = None,
@@ -205,23 +217,40 @@ class BotRuntime:
 
         What happens beyond answering follows from what ``source`` (the channel) declares about itself. On a
         patient channel a sender over the limit gets ``RateLimited`` (``rate_key``, default the sender id,
-        is whom the limit counts), unless the message has a red flag.
+        is whom the limit counts), unless the message has a red flag. ``claim``: something that must happen
+        once (a signed request's signature), taken with the rate limit; taken already, ``AlreadyClaimed``.
 
         ``no_reply``: the channel will not deliver the reply, and why ("opted out"); an escalation then says so,
         with ``contact`` (how staff can reach the person instead) rather than "answer sent".
+
+        With Redis, the claim, the rate limit and the sender's context are one round trip (``Store.gather``),
+        and the engine's context write the only other.
         """
         engine = self._engine
         if engine is None:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
+        context = None
         held = None
+        if source.patient or claim is not None:
+            limit = self.settings.rate_limit if source.patient else 0
+            gathered = await self.store.gather(
+                engine.context_key(message),
+                f"{source.name}:{rate_key or message.sender_id}" if limit > 0 else None,
+                limit,
+                *(claim or (None, 0)),
+            )
+            if not gathered.claimed:
+                raise AlreadyClaimed()
+            if gathered.retry_after is not None:
+                self._over_limit(engine, message, source, gathered.retry_after)
+            context = gathered.context or {}
         if source.patient:
-            await self._throttle(engine, message, source, rate_key or message.sender_id)
             early, held = await self._desk_first(engine, message, source)
             if early is not None:
                 return early
         elif message.audience is None:  # staff channels: an emergency answer is written for staff to act on
             message = message.model_copy(update={"audience": "staff"})
-        reply = await engine.answer(message)
+        reply = await engine.answer(message, context)
         self._count(source, reply)
         self._log(message, reply, source)
         if self.services.review is not None:
@@ -379,17 +408,9 @@ class BotRuntime:
             text=item.text,
         )
 
-    async def _throttle(self, engine: Engine, message: Message, source: Source, key: str) -> None:
-        """Count one message from ``key``; over the limit, raise ``RateLimited``.
-
-        A message with a red flag is never held back: a rate limit must not silence an emergency.
-        """
-        limit = self.settings.rate_limit
-        if limit <= 0:
-            return
-        wait = await self.store.rate_limit(f"{source.name}:{key}", limit)
-        if wait is None:
-            return
+    def _over_limit(self, engine: Engine, message: Message, source: Source, wait: int) -> None:
+        """Over the limit: raise ``RateLimited``. A red flag is never held back: a limit must not silence an
+        emergency."""
         if engine.is_red_flag(message.text):
             log.warning("over the rate limit, answered anyway: a red flag", extra={"channel": source.name})
             return

@@ -90,6 +90,7 @@ class ServerSettings(_Group):
 
     host: str
     port: int
+    workers: int
     rate_limit: int
     webhook_secret: SecretStr | None
     signature_max_age_seconds: int
@@ -199,6 +200,12 @@ class Settings(BaseSettings):
     # -- the server (botox-bot serve) -------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address the server listens on; 0.0.0.0 for every interface.")
     port: int = Field(3000, ge=0, le=65535, description="Port the server listens on (0: any free port).")
+    workers: int = Field(
+        0,
+        ge=0,
+        description="Server processes sharing the port; 0: one a core (several need REDIS_URL or redis-server "
+        "installed; without either, one). See docs/deployment.md.",
+    )
     rate_limit: int = Field(20, ge=0, description="Messages a minute per sender on patient channels; 0: no limit.")
     webhook_secret: OptionalSecret = Field(
         None,

@@ -77,6 +77,26 @@ async def test_claims_sets_rate_limits_counters(store):
     assert await store.status() == "ok"
 
 
+async def test_gather_is_claim_rate_limit_and_context_in_one_call(store):
+    await store.set_context("rest:g", {"topic": "duration"}, 60)
+    first = await store.gather("rest:g", "rest:g", 2, claim_key="signature:s1", claim_ttl=60)
+    assert first.claimed and first.retry_after is None and first.context == {"topic": "duration"}
+    replay = await store.gather("rest:g", "rest:g", 2, claim_key="signature:s1", claim_ttl=60)
+    assert not replay.claimed  # taken already: refused, and the limit not counted
+    assert (await store.gather("rest:g", "rest:g", 2)).retry_after is None
+    assert 1 <= (await store.gather("rest:g", "rest:g", 2)).retry_after <= 60
+    assert (await store.gather("rest:none")).context is None
+
+
+async def test_gather_survives_redis_forgetting_its_scripts(redis):
+    """After a restart or SCRIPT FLUSH, Redis has no cached script: the client sends it again, once."""
+    store = RedisStore(redis.url)
+    assert (await store.gather("rest:s", "rest:s", 5)).retry_after is None
+    await store.client.script_flush()
+    assert (await store.gather("rest:s", "rest:s", 5)).retry_after is None
+    await store.close()
+
+
 async def test_redis_keys_are_the_ones_older_releases_wrote(redis):
     """An upgrade keeps the opt-outs and feedback counts a running Redis already holds."""
     from botox_bot.channels.slack.feedback import count_feedback

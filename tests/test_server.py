@@ -112,6 +112,8 @@ async def test_logs_are_json_with_request_id_and_no_health_information(serve):
         client_loud = await serve(log_message_text=True)
         await client_loud.post(HOOK, json={"sender": "john-roe", "message": "loud question"})
     finally:
+        for handler in logging.getLogger().handlers:
+            handler.flush()  # lines are written by a thread of the handler's own
         logging.getLogger().handlers.clear()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     mine = [line for line in lines if line["request_id"] == "req-abc-123"]

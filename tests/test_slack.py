@@ -458,6 +458,8 @@ async def test_an_event_answered_after_its_ack_still_logs_its_reply(slack, api):
         await ask(client, api, app_mention(f"<@{BOT_USER_ID}> how long does botox last?"))
         await asyncio.sleep(0.1)
     finally:
+        for handler in logging.getLogger().handlers:
+            handler.flush()  # lines are written by a thread of the handler's own
         logging.getLogger().handlers.clear()
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     (access,) = [line for line in lines if line["message"] == "request" and line.get("channel") == "slack"]

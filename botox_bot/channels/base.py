@@ -15,7 +15,7 @@ from typing import ClassVar, Self
 from aiohttp import web
 
 from botox_bot.core.models import Message, Reply
-from botox_bot.runtime import BotRuntime
+from botox_bot.runtime import BotRuntime, Claim
 from botox_bot.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -65,17 +65,22 @@ class Channel:
         """Called when the app stops."""
 
     async def answer(
-        self, message: Message, rate_key: str | None = None, *, no_reply: str | None = None, contact: str | None = None
+        self,
+        message: Message,
+        rate_key: str | None = None,
+        claim: Claim | None = None,
+        *,
+        no_reply: str | None = None,
+        contact: str | None = None,
     ) -> Reply:
         """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy.
 
-        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit.
+        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit, and
+        ``AlreadyClaimed`` when ``claim`` (a key that must be seen once, and for how long) was taken before.
         ``no_reply``: the channel will not send the reply, and why ("opted out"); staff are told so, with
         ``contact`` (how to reach the person instead), if the message is escalated.
         """
-        if no_reply is None:
-            return await self.runtime.answer(message, self, rate_key)
-        return await self.runtime.answer(message, self, rate_key, no_reply=no_reply, contact=contact)
+        return await self.runtime.answer(message, self, rate_key, claim, no_reply=no_reply, contact=contact)
 
     def path(self, path: str) -> str:
         return f"{self.prefix}{path}" or "/"

@@ -24,10 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.core.models import Message, Reply
-from botox_bot.runtime import BotRuntime, RateLimited
+from botox_bot.runtime import AlreadyClaimed, BotRuntime, Claim, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
 from botox_bot.server.errors import Problem
+from botox_bot.server.replies import json_reply
 from botox_bot.settings import ServerSettings, Settings
 
 WEBHOOK_PATH = "/webhooks/rest/webhook"
@@ -88,8 +89,13 @@ async def read_rasa_body(request: web.Request, max_bytes: int) -> bytes:
     return await read_limited(request, max_bytes)
 
 
-async def answer_rasa(channel: Channel, request: web.Request, body: RestRequest) -> web.Response:
-    """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route)."""
+async def answer_rasa(
+    channel: Channel, request: web.Request, body: RestRequest, claim: Claim | None = None
+) -> web.Response:
+    """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route).
+
+    ``claim``: a signed request's signature, claimed with the rate limit (``AlreadyClaimed`` if replayed).
+    """
     sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
     message = Message(
         text=body.message,
@@ -99,13 +105,13 @@ async def answer_rasa(channel: Channel, request: web.Request, body: RestRequest)
         language=body.explicit_language(),
     )
     try:  # no sender: the limit counts the address, since each anonymous message has a new id
-        reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}")
+        reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}", claim=claim)
     except RateLimited as limited:
         wait = limited.retry_after
         raise Problem(
             429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)}
         ) from None
-    return web.json_response(rasa_messages(reply, sender))
+    return json_reply(rasa_messages(reply, sender))
 
 
 class RestChannel(Channel):
@@ -175,21 +181,23 @@ class RestChannel(Channel):
     async def _receive(self, request: web.Request) -> web.Response:
         """Check, parse, answer: each refusal is a JSON error that says what to fix."""
         raw = await read_rasa_body(request, self.server.max_body_bytes)
-        await self._authenticate(request, raw)  # before parsing: strangers learn nothing
-        return await answer_rasa(self, request, parse_model(RestRequest, parse_json(raw)))
+        claim = self._authenticate(request, raw)  # before parsing: strangers learn nothing
+        try:  # the signature is claimed with the rate limit and the context: one round trip to Redis
+            return await answer_rasa(self, request, parse_model(RestRequest, parse_json(raw)), claim)
+        except AlreadyClaimed:
+            raise self._unauthorized("replay", "this signed request was already received; sign each one anew") from None
 
-    async def _authenticate(self, request: web.Request, raw: bytes) -> None:
-        """With a shared secret: a valid signature, each signed request received once."""
+    def _authenticate(self, request: web.Request, raw: bytes) -> Claim | None:
+        """With a shared secret: a valid signature, and the claim that makes each signed request received once."""
         secret = self.server.webhook_secret
         if secret is None:
-            return
+            return None
         max_age = self.server.signature_max_age_seconds
         try:
             signature = signing.verify(secret.get_secret_value(), raw, request.headers, max_age)
         except signing.SignatureError as exc:
             raise self._unauthorized("signature", str(exc)) from None
-        if not await self.runtime.store.claim(f"signature:{signature}", 2 * max_age):
-            raise self._unauthorized("replay", "this signed request was already received; sign each one anew")
+        return f"signature:{signature}", 2 * max_age
 
     def _unauthorized(self, reason: str, message: str) -> Problem:
         self.runtime.metrics.rejected.labels(self.name, reason).inc()

@@ -131,10 +131,18 @@ class Engine:
         return _second_net_allowed(found) and self.understand(text).intent == "emergency"
 
     # -- answering ------------------------------------------------------------------------------------
-    async def answer(self, message: Message) -> Reply:
-        key = f"{message.channel}:{message.sender_id}"  # a Slack user id and a web sender never share context
+    @staticmethod
+    def context_key(message: Message) -> str:
+        """Whose context a message reads and writes: a Slack user id and a web sender never share context."""
+        return f"{message.channel}:{message.sender_id}"
+
+    async def answer(self, message: Message, context: dict[str, Any] | None = None) -> Reply:
+        """``context``: the sender's stored context when the caller has read it already (the runtime reads it
+        with the rate limit, in one round trip to a shared store); None: read here."""
+        key = self.context_key(message)
         now = time.time()
-        context = await self.store.get_context(key) or {}
+        if context is None:
+            context = await self.store.get_context(key) or {}
         spoken = languages.resolve(
             message.text,
             served=self.languages,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -11,6 +13,7 @@ from prometheus_client import (
     ProcessCollector,
     disable_created_metrics,
     generate_latest,
+    multiprocess,
 )
 
 disable_created_metrics()  # the *_created series only double the output; counters reset with the process anyway
@@ -59,7 +62,27 @@ class Metrics:
             ["channel", "intent", "helpful"],
             registry=r,
         )
-        self.ready = Gauge("botox_bot_ready", "1 once the content is loaded and the model trained.", registry=r)
+        # with several workers: the least of the live workers' (ready only when all are), the most (degraded if any)
+        self.ready = Gauge(
+            "botox_bot_ready",
+            "1 once the content is loaded and the model trained.",
+            registry=r,
+            multiprocess_mode="livemin",
+        )
+        self.store_degraded = Gauge(
+            "botox_bot_store_degraded",
+            "1 while the shared store (Redis) is unreachable and this process runs on its own memory.",
+            registry=r,
+            multiprocess_mode="livemax",
+        )
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        """This process's metrics; with several workers (``PROMETHEUS_MULTIPROC_DIR``), every worker's, summed,
+        and the ``process_*`` metrics of the worker that answered."""
+        folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if not folder:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, folder)
+        ProcessCollector(registry=registry)
+        return generate_latest(registry)

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from redis.exceptions import RedisError
 
 from botox_bot.store.memory import MemoryStore
+from botox_bot.store.protocol import Gathered
 from botox_bot.store.redis import RedisStore
 
 log = logging.getLogger("botox_bot.store")
@@ -37,6 +39,7 @@ class FailoverStore:
         self.degraded = False
         self._pending: dict[tuple[str, str], bool] = {}  # durable set writes Redis has not had: (set, member) -> in
         self._probe: asyncio.Task[None] | None = None
+        self.listeners: list[Callable[[bool], None]] = []  # told True on degrading, False on recovering (metrics)
 
     async def _call(self, name: str, *args: Any) -> Any:
         if not self.degraded:
@@ -50,6 +53,7 @@ class FailoverStore:
         if not self.degraded:
             self.degraded = True
             log.error("redis unreachable: degraded to this instance's memory", extra={"error": type(exc).__name__})
+            self._tell(True)
         if self._probe is None or self._probe.done():
             self._probe = asyncio.create_task(self._recover(), name="botox-bot redis probe")
 
@@ -66,8 +70,28 @@ class FailoverStore:
                 continue
             self.degraded = False
             log.warning("redis reachable again: shared state restored")
+            self._tell(False)
+
+    def _tell(self, degraded: bool) -> None:
+        for listener in self.listeners:
+            listener(degraded)
 
     # -- the store interface: primitives, passed through generically ------------------------------
+    async def gather(
+        self,
+        context_key: str,
+        rate_key: str | None = None,
+        per_minute: int = 0,
+        claim_key: str | None = None,
+        claim_ttl: float = 0,
+    ) -> Gathered:
+        if not self.degraded:  # the hot path: one call, no generic dispatch
+            try:
+                return await self.primary.gather(context_key, rate_key, per_minute, claim_key, claim_ttl)
+            except _FAILURES as exc:
+                self._degrade(exc)
+        return await self.fallback.gather(context_key, rate_key, per_minute, claim_key, claim_ttl)
+
     async def get_context(self, key: str) -> dict[str, Any] | None:
         return await self._call("get_context", key)
 

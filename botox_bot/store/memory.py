@@ -7,6 +7,7 @@ import time
 from collections import Counter, OrderedDict
 from typing import Any
 
+from botox_bot.store.protocol import Gathered
 from botox_bot.store.ratelimit import MovingWindow
 
 _FOREVER = 10 * 365 * 86400  # a list written with no expiry
@@ -60,12 +61,17 @@ class MemoryStore:
     name = "memory"
 
     def __init__(
-        self, max_senders: int = 10_000, max_claims: int = 100_000, clock=time.monotonic, max_lists: int = 10_000
+        self,
+        max_senders: int = 10_000,
+        max_claims: int = 100_000,
+        max_rate_keys: int = 20_000,
+        clock=time.monotonic,
+        max_lists: int = 10_000,
     ):
         self._contexts = _ExpiringDict(max_senders, clock)
         self._claims = _ExpiringDict(max_claims, clock)
         self._sets: dict[str, set[str]] = {}  # small (people who sent STOP) and must never be evicted
-        self._window: MovingWindow | None = None
+        self._window = MovingWindow(max_rate_keys, clock)
         self._lists = _ExpiringDict(max_lists, clock)
         self.counters: Counter[tuple[str, str]] = Counter()
 
@@ -91,11 +97,20 @@ class MemoryStore:
         return member in self._sets.get(name, ())
 
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
-        if self._window is None:  # created lazily: the limits memory storage needs a running event loop
-            from limits.aio.storage import MemoryStorage
+        return self._window.retry_after(key, per_minute)
 
-            self._window = MovingWindow(MemoryStorage())
-        return await self._window.retry_after(key, per_minute)
+    async def gather(
+        self,
+        context_key: str,
+        rate_key: str | None = None,
+        per_minute: int = 0,
+        claim_key: str | None = None,
+        claim_ttl: float = 0,
+    ) -> Gathered:
+        if claim_key is not None and not await self.claim(claim_key, claim_ttl):
+            return Gathered(None, None, claimed=False)
+        wait = self._window.retry_after(rate_key, per_minute) if rate_key is not None and per_minute > 0 else None
+        return Gathered(self._contexts.get(context_key), wait)
 
     async def increment(self, name: str, field: str) -> None:
         self.counters[(name, field)] += 1

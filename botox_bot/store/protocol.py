@@ -7,7 +7,20 @@ no change here, nor in the memory, Redis and failover stores.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """What ``Store.gather`` read and counted in one round trip, before a message is answered."""
+
+    context: dict[str, Any] | None
+    """The sender's context, as ``get_context`` would return it."""
+    retry_after: int | None
+    """None: within the rate limit (or no limit asked); else the seconds to wait, as ``rate_limit`` returns."""
+    claimed: bool = True
+    """False when the claim asked for was already taken (then nothing was counted); True otherwise."""
 
 
 class Store(Protocol):
@@ -71,6 +84,22 @@ class Store(Protocol):
 
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
         """Count one message from ``key``: None when allowed, else the seconds to wait (a moving minute)."""
+        ...
+
+    async def gather(
+        self,
+        context_key: str,
+        rate_key: str | None = None,
+        per_minute: int = 0,
+        claim_key: str | None = None,
+        claim_ttl: float = 0,
+    ) -> Gathered:
+        """Everything a message needs before it is answered, in one round trip to a shared store: the claim
+        (``claim_key`` for ``claim_ttl`` seconds; taken already: nothing else is counted), the rate limit
+        (``rate_key``, when ``per_minute`` > 0) and the context under ``context_key``.
+
+        The same as calling ``claim``, ``rate_limit`` and ``get_context`` in turn; with Redis it is one script.
+        """
         ...
 
     async def status(self) -> str:

@@ -1,62 +1,105 @@
-"""The shared store: Redis (``REDIS_URL``), so that several instances behind one URL behave as one.
+"""The shared store: Redis (``REDIS_URL``), so that several workers or instances behind one URL behave as one.
 
 Keys are prefixed (``botox-bot:`` by default) and everything that should expire does: contexts, claims and the
 rate-limit windows. Sets never expire (an SMS STOP holds until START); a set or a counter is the key of its
 name (``botox-bot:opted-out``, ``botox-bot:feedback``, as before the store had primitives, so data kept by an
 older release is still found).
-Every call has a short timeout: a Redis that hangs must not hang the bot (see ``botox_bot.store.failover``).
+
+A message costs one round trip before it is answered (``gather``: a Lua script that takes the claim, counts the
+rate limit and reads the context) and one write after (``set_context``). The client is redis-py (with hiredis
+parsing replies). Every call has a short timeout: a Redis that hangs must not hang the bot
+(``botox_bot.store.failover``).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from botox_bot.store.ratelimit import MovingWindow
+from botox_bot.store.protocol import Gathered
 
 SOCKET_TIMEOUT_SECONDS = 0.5
+WINDOW_MS = 60_000
+
+# KEYS: context, rate window, claim. ARGV: messages a minute (0: no limit), claim ttl in seconds (0: no claim).
+# The window is a list of the last N allowed times (ms, newest first), as the memory store keeps it; Redis's own
+# clock, so instances whose clocks differ still count one window.
+GATHER = """
+local limit = tonumber(ARGV[1])
+local claim_ttl = tonumber(ARGV[2])
+if claim_ttl > 0 and not redis.call('SET', KEYS[3], '1', 'NX', 'EX', claim_ttl) then
+  return {false, -1, 0}
+end
+local wait = -1
+if limit > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local oldest = redis.call('LINDEX', KEYS[2], limit - 1)
+  if oldest and now - tonumber(oldest) < WINDOW then
+    wait = math.max(1, math.ceil((tonumber(oldest) + WINDOW - now) / 1000))
+  else
+    redis.call('LPUSH', KEYS[2], now)
+    redis.call('LTRIM', KEYS[2], 0, limit - 1)
+    redis.call('PEXPIRE', KEYS[2], WINDOW)
+  end
+end
+return {redis.call('GET', KEYS[1]), wait, 1}
+""".replace("WINDOW", str(WINDOW_MS))
 
 
 def _canonical(item: dict[str, Any]) -> str:
     """One JSON spelling per object, so that ``LREM`` finds an item by its value."""
-    return json.dumps(item, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class RedisStore:
     name = "redis"
 
-    def __init__(self, url: str, prefix: str = "botox-bot:"):
+    def __init__(self, url: str, prefix: str = "botox-bot:", timeout: float = SOCKET_TIMEOUT_SECONDS):
         self.url = url
         self.prefix = prefix
-        # after a Redis restart every pooled connection is dead: each one retries once on a fresh connection
-        # (a connection error only: a hung Redis is not waited on twice)
-        self.client = aioredis.Redis.from_url(
-            url,
-            socket_timeout=SOCKET_TIMEOUT_SECONDS,
-            socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            decode_responses=True,
-        )
-        self._window: MovingWindow | None = None
+        self.client = aioredis.Redis(connection_pool=_pool(url, timeout))
+        self._gather = self.client.register_script(GATHER)  # EVALSHA, loading it again after a SCRIPT FLUSH
+        self._none = prefix + "none"  # a key the script is handed and never touches when no limit or claim is asked
 
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    async def gather(
+        self,
+        context_key: str,
+        rate_key: str | None = None,
+        per_minute: int = 0,
+        claim_key: str | None = None,
+        claim_ttl: float = 0,
+    ) -> Gathered:
+        limit = per_minute if rate_key is not None and per_minute > 0 else 0
+        ttl = max(1, int(claim_ttl)) if claim_key is not None else 0
+        keys = [
+            self._key("context", context_key),
+            self._key("rate", rate_key) if limit and rate_key is not None else self._none,
+            self._key("claim", claim_key) if claim_key is not None else self._none,
+        ]
+        raw, wait, claimed = await self._gather(keys=keys, args=[limit, ttl])
+        if not claimed:
+            return Gathered(None, None, claimed=False)
+        return Gathered(orjson.loads(raw) if raw else None, None if int(wait) < 0 else int(wait))
+
     async def get_context(self, key: str) -> dict[str, Any] | None:
         raw = await self.client.get(self._key("context", key))
-        return json.loads(raw) if raw else None
+        return orjson.loads(raw) if raw else None
 
     async def set_context(self, key: str, context: dict[str, Any], ttl_seconds: int) -> None:
         key = self._key("context", key)
         if ttl_seconds <= 0:
             await self.client.delete(key)
         else:
-            await self.client.set(key, json.dumps(context, separators=(",", ":")), ex=int(ttl_seconds))
+            await self.client.set(key, orjson.dumps(context), ex=int(ttl_seconds))
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         return bool(await self.client.set(self._key("claim", key), "1", nx=True, ex=max(1, int(ttl_seconds))))
@@ -71,20 +114,7 @@ class RedisStore:
         return bool(await self.client.sismember(self._key(name), member))
 
     async def rate_limit(self, key: str, per_minute: int) -> int | None:
-        if self._window is None:
-            from limits.aio.storage import RedisStorage
-
-            scheme_url = "async+" + self.url if not self.url.startswith("async+") else self.url
-            self._window = MovingWindow(
-                RedisStorage(
-                    scheme_url,
-                    implementation="redispy",
-                    key_prefix=self.prefix + "rate",
-                    socket_timeout=SOCKET_TIMEOUT_SECONDS,
-                    socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
-                )
-            )
-        return await self._window.retry_after(key, per_minute)
+        return (await self.gather("", key, per_minute)).retry_after
 
     async def increment(self, name: str, field: str) -> None:
         await self.client.hincrby(self._key(name), field, 1)
@@ -99,7 +129,7 @@ class RedisStore:
             await pipe.execute()
 
     async def items(self, name: str) -> list[dict[str, Any]]:
-        return [json.loads(raw) for raw in await self.client.lrange(self._key("list", name), 0, -1)]
+        return [orjson.loads(raw) for raw in await self.client.lrange(self._key("list", name), 0, -1)]
 
     async def take(self, name: str) -> list[dict[str, Any]]:
         key = self._key("list", name)
@@ -107,7 +137,7 @@ class RedisStore:
             pipe.lrange(key, 0, -1)
             pipe.delete(key)
             raw, _ = await pipe.execute()
-        return [json.loads(item) for item in raw]
+        return [orjson.loads(item) for item in raw]
 
     async def remove_item(self, name: str, item: dict[str, Any]) -> None:
         await self.client.lrem(self._key("list", name), 0, _canonical(item))
@@ -128,3 +158,16 @@ class RedisStore:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.client.connection_pool.disconnect()
+
+
+def _pool(url: str, timeout: float) -> aioredis.ConnectionPool:
+    """Short timeouts; after a Redis restart every pooled connection is dead, so each one retries once on a fresh
+    connection (a connection error only: a hung Redis is not waited on twice)."""
+    return aioredis.ConnectionPool.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        decode_responses=True,
+    )

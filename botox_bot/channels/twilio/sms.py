@@ -103,9 +103,10 @@ class SmsChannel(TwilioChannel):
         # a number that sent STOP gets no reply until START; if it reports an emergency, staff are told that no
         # reply could be sent, with the number, the one way left to reach them (security review H3)
         opted_out = await opt_outs.opted_out(sender)
-        silent = {"no_reply": "opted out: the number sent STOP", "contact": sender} if opted_out else {}
+        no_reply = "opted out: the number sent STOP" if opted_out else None
+        message = Message(text=body, sender_id=sender, channel=self.name)
         try:
-            reply = await self.answer(Message(text=body, sender_id=sender, channel=self.name), **silent)
+            reply = await self.answer(message, no_reply=no_reply, contact=sender if opted_out else None)
         except RateLimited:
             return None  # a flood gets no replies (and costs the clinic nothing); counted in the metrics
         await memory.remember(sender, reply.language)
