@@ -26,6 +26,9 @@ class Route:
     method: str
     path: str
     handler: Handler
+    max_body_bytes: int | None = None
+    """The largest body the handler reads, when smaller than the application's: an ``Expect: 100-continue``
+    declaring more gets 413 before the client uploads anything."""
 
 
 class Channel:

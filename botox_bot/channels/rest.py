@@ -89,7 +89,7 @@ class RestChannel(Channel):
 
     def routes(self) -> list[Route]:
         return [
-            Route("POST", self.path(WEBHOOK_PATH), self.receive),
+            Route("POST", self.path(WEBHOOK_PATH), self.receive, self.server.max_body_bytes),
             Route("GET", self.path("/webhooks/rest/"), self.status),
             Route("OPTIONS", self.path(WEBHOOK_PATH), self.preflight),
         ]

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from botox_bot.server.body import encoded_body, refuse_encoded_body
 from botox_bot.server.errors import Problem, error_response, from_http_exception, problem_response
 from botox_bot.server.logs import LINE_WRITTEN, new_request_id, request_fields, request_id
 from botox_bot.server.metrics import Metrics
@@ -66,6 +67,8 @@ def observed(
 
 
 async def _safely(handler: Handler, request: web.Request, timeout: float | None) -> web.StreamResponse:
+    if encoded_body(request):
+        return refuse_encoded_body()
     try:
         async with asyncio.timeout(timeout):
             return await handler(request)

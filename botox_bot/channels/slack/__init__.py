@@ -281,7 +281,7 @@ class SlackChannel(Channel):
             return True
         try:
             return self.verifier.is_valid_request(body, dict(request.headers))
-        except ValueError:  # a timestamp that is not a number
+        except (ValueError, TypeError):  # a timestamp that is not a number; a signature that is not ASCII
             return False
 
     async def start(self) -> None:

@@ -145,11 +145,28 @@ async def authorize(request: web.Request, validator: JwtTokenValidator) -> Claim
         raise unauthorized("malformed_token", "the Authorization header must be 'Bearer <token>'")
     if not config.CLIENT_ID:  # no client id: no audience any token could be for (and no key fetch to find out)
         raise unauthorized("bad_token", "this bot has no client id configured, so no token can be valid")
+    if not _signed_with_a_key(token):
+        log.warning("teams token refused", extra={"error": "no RS256 key id"})
+        raise unauthorized("bad_token", "the token is not valid for this bot")
     try:
         return await validator.validate_token(token)
     except (jwt.PyJWTError, ValueError) as exc:
         log.warning("teams token refused", extra={"error": type(exc).__name__})
         raise unauthorized("bad_token", "the token is not valid for this bot") from None
+
+
+def _signed_with_a_key(token: str) -> bool:
+    """A token whose header names an RS256 key (``kid``), read before any check and any key-set fetch.
+
+    The SDK's validator looks the ``kid`` up without asking whether there is one (a ``KeyError``: a 500), and a
+    token that names no key, or another algorithm, can never pass; so it is refused here, without a fetch.
+    """
+    try:
+        header = jwt.get_unverified_header(token)  # bytes that are not ASCII: a ValueError
+    except (jwt.PyJWTError, ValueError):
+        return False
+    kid = header.get("kid")
+    return header.get("alg") == "RS256" and isinstance(kid, str) and 0 < len(kid) <= 256
 
 
 def unauthorized(code: str, message: str) -> Problem:

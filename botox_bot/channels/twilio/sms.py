@@ -6,7 +6,7 @@ from aiohttp import web
 from twilio.twiml.messaging_response import MessagingResponse
 
 from botox_bot.channels.base import Route
-from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio import FORM_LIMIT_BYTES, TwilioChannel
 from botox_bot.channels.twilio.optouts import OptOuts
 from botox_bot.channels.twilio.phone_text import sms_text
 from botox_bot.core.models import Message
@@ -23,7 +23,7 @@ class SmsChannel(TwilioChannel):
     label = "SMS"
 
     def routes(self) -> list[Route]:
-        return [Route("POST", self.path(SMS_PATH), self.receive)]
+        return [Route("POST", self.path(SMS_PATH), self.receive, FORM_LIMIT_BYTES)]
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.verified_form(request)

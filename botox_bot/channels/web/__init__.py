@@ -68,7 +68,7 @@ class WebChatChannel(Channel):
     def routes(self) -> list[Route]:
         return [
             Route("GET", self.path("/"), self.page),
-            Route("POST", self.path(MESSAGES_PATH), self.messages),
+            Route("POST", self.path(MESSAGES_PATH), self.messages, self.server.max_body_bytes),
             *(Route("GET", self.path(f"/chat/{name}"), self._asset_handler(name)) for name in _ASSETS),
         ]
 
