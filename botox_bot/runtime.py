@@ -33,6 +33,11 @@ from botox_bot.store.failover import store_from_url
 log = logging.getLogger("botox_bot.runtime")
 
 
+def _store(settings: Settings) -> Store:
+    redis = settings.redis  # with a URL and no store key: a SettingsError that names both
+    return store_from_url(redis.url, redis.store_key.get_secret_value() if redis.store_key else None)
+
+
 class RateLimited(Exception):
     """A patient channel's sender is over the rate limit; the channel says so in its own way.
 
@@ -73,7 +78,7 @@ class BotRuntime:
         self.settings = settings  # for the composition root (app.py), which hands each channel its group
         self.channel_names = channel_names  # the registry's, for checking content variations (``channel:``)
         self.clinic = settings.clinic  # what every channel may say: the clinic's name, phone, emergency number
-        self.store: Store = store or (engine.store if engine else store_from_url(settings.redis.url))
+        self.store: Store = store or (engine.store if engine else _store(settings))
         if engine is not None:
             engine.store = self.store  # one store for the engine's context and the channels' state
         self.metrics = Metrics()
