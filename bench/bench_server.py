@@ -178,6 +178,7 @@ def main() -> int:
     env = {
         **os.environ,
         "BOTOX_BOT_RATE_LIMIT": "0",
+        "BOTOX_BOT_ADDRESS_RATE_LIMIT": "0",
         "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2",
         "BOTOX_BOT_LOG_LEVEL": "INFO" if args.with_logs else "WARNING",
     }

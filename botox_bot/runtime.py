@@ -136,18 +136,21 @@ class BotRuntime:
         return frozenset(self._engine.classifier.labels) if self._engine else frozenset()
 
     # -- answering -------------------------------------------------------------------------------
-    async def answer(self, message: Message, source: Source, rate_key: str | None = None) -> Reply:
+    async def answer(
+        self, message: Message, source: Source, rate_key: str | None = None, address: str | None = None
+    ) -> Reply:
         """Rate limit, answer, count, log what may be logged, escalate: the same for every channel.
 
         What happens beyond answering follows from what ``source`` (the channel) declares about itself. On a
         patient channel a sender over the limit gets ``RateLimited`` (``rate_key``, default the sender id,
-        is whom the limit counts), unless the message has a red flag.
+        is whom the limit counts), and so does a client ``address`` over its own limit (web channels name it:
+        a client that invents a sender per message is still one client), unless the message has a red flag.
         """
         engine = self._engine
         if engine is None:
             raise Problem(503, "not_ready", "the bot is still starting; try again in a moment", {"Retry-After": "1"})
         if source.patient:
-            await self._throttle(engine, message, source, rate_key or message.sender_id)
+            await self._throttle(engine, message, source, rate_key or message.sender_id, address)
         elif message.audience is None:  # staff channels: an emergency answer is written for staff to act on
             message = message.model_copy(update={"audience": "staff"})
         reply = await engine.answer(message)
@@ -157,15 +160,15 @@ class BotRuntime:
             self._escalate(message, reply, source)
         return reply
 
-    async def _throttle(self, engine: Engine, message: Message, source: Source, key: str) -> None:
-        """Count one message from ``key``; over the limit, raise ``RateLimited``.
+    async def _throttle(self, engine: Engine, message: Message, source: Source, key: str, address: str | None) -> None:
+        """Count one message from ``key`` and from ``address``; over either limit, raise ``RateLimited``.
 
         A message with a red flag is never held back: a rate limit must not silence an emergency.
         """
-        limit = self.settings.rate_limit
-        if limit <= 0:
-            return
-        wait = await self.store.rate_limit(f"{source.name}:{key}", limit)
+        waits = [await self._count_hit(f"{source.name}:{key}", self.settings.rate_limit)]
+        if address is not None:
+            waits.append(await self._count_hit(f"address:{address}", self.settings.address_rate_limit))
+        wait = max((w for w in waits if w is not None), default=None)
         if wait is None:
             return
         if engine.is_red_flag(message.text):
@@ -173,6 +176,17 @@ class BotRuntime:
             return
         self.metrics.rate_limited.labels(source.name).inc()
         raise RateLimited(wait)
+
+    async def _count_hit(self, key: str, per_minute: int) -> int | None:
+        return await self.store.rate_limit(key, per_minute) if per_minute > 0 else None
+
+    async def admit_visit(self, source: Source, address: str) -> None:
+        """A visit that mints a sender (the web chat page and its web token), counted per client ``address``;
+        over the limit, ``RateLimited``: page loads are free, so they are not unlimited."""
+        wait = await self._count_hit(f"visit:{address}", self.settings.address_rate_limit)
+        if wait is not None:
+            self.metrics.rate_limited.labels(source.name).inc()
+            raise RateLimited(wait)
 
     def _count(self, source: Source, reply: Reply) -> None:
         metrics = self.metrics

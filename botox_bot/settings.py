@@ -269,8 +269,9 @@ class Settings(BaseSettings):
         "(each mints a web token), counted apart; 0: no limit.",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
-        default_factory=list,
-        description="Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client.",
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; "
+        "default: this machine's loopback (a proxy on the same host).",
     )
     max_connections: int = Field(
         1000, ge=1, description="Open connections at most (and below the descriptor limit); then idle ones make room."

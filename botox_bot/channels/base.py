@@ -67,12 +67,13 @@ class Channel:
     async def stop(self) -> None:
         """Called when the app stops."""
 
-    async def answer(self, message: Message, rate_key: str | None = None) -> Reply:
+    async def answer(self, message: Message, rate_key: str | None = None, address: str | None = None) -> Reply:
         """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy.
 
-        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit.
+        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit, or the
+        client ``address`` is (channels where the client is the patient's own device name it).
         """
-        return await self.runtime.answer(message, self, rate_key)
+        return await self.runtime.answer(message, self, rate_key, address)
 
     def path(self, path: str) -> str:
         return f"{self.prefix}{path}" or "/"

@@ -21,6 +21,7 @@ from botox_bot.core.models import Message, Reply
 from botox_bot.runtime import BotRuntime, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
+from botox_bot.server.clients import client_address, networks
 from botox_bot.server.errors import Problem
 from botox_bot.settings import ServerSettings, Settings
 
@@ -58,18 +59,23 @@ async def read_rasa_body(request: web.Request, max_bytes: int) -> bytes:
     return await read_limited(request, max_bytes)
 
 
-async def answer_rasa(channel: Channel, request: web.Request, body: RestRequest) -> web.Response:
-    """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route)."""
+async def answer_rasa(channel: Channel, body: RestRequest, address: str) -> web.Response:
+    """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route).
+
+    ``address`` is the client's (``botox_bot.server.clients``): its own limit holds a client that invents a
+    sender per message, and a message with no sender is counted by it alone.
+    """
     sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
     message = Message(text=body.message, sender_id=sender, channel=channel.name, metadata=body.metadata or {})
-    try:  # no sender: the limit counts the address, since each anonymous message has a new id
-        reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}")
+    try:
+        reply = await channel.answer(message, rate_key=body.sender or f"ip:{address}", address=address)
     except RateLimited as limited:
-        wait = limited.retry_after
-        raise Problem(
-            429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)}
-        ) from None
-    return web.json_response(rasa_messages(reply, sender))
+        raise too_many(limited.retry_after, "messages") from None
+    return web.json_response(rasa_messages(reply, sender), headers={"Cache-Control": "no-store"})
+
+
+def too_many(wait: int, what: str) -> Problem:
+    return Problem(429, "rate_limited", f"too many {what}; wait {wait} seconds", {"Retry-After": str(wait)})
 
 
 class RestChannel(Channel):
@@ -82,6 +88,7 @@ class RestChannel(Channel):
     def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
         self.server = server
+        self.trusted = networks(server.trusted_proxies)
 
     @classmethod
     def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
@@ -140,7 +147,8 @@ class RestChannel(Channel):
         """Check, parse, answer: each refusal is a JSON error that says what to fix."""
         raw = await read_rasa_body(request, self.server.max_body_bytes)
         await self._authenticate(request, raw)  # before parsing: strangers learn nothing
-        return await answer_rasa(self, request, parse_model(RestRequest, parse_json(raw)))
+        body = parse_model(RestRequest, parse_json(raw))
+        return await answer_rasa(self, body, client_address(request, self.trusted))
 
     async def _authenticate(self, request: web.Request, raw: bytes) -> None:
         """With a shared secret: a valid signature, each signed request received once."""

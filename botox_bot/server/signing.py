@@ -10,7 +10,8 @@ constant-time; a timestamp outside the window, or a signature already seen insid
 
 A browser cannot keep a secret, so the web chat page gets a *web token* instead: the server's own HMAC over a
 sender id and an expiry, issued with the page. It proves the request came through the page the server served
-(and pins the sender id, so the rate limit cannot be dodged by inventing senders), nothing more.
+and pins the sender id, nothing more. Each page load mints a new sender, so the limits that hold a client who
+reloads are per client address (``botox_bot.server.clients``): on page loads and on messages.
 """
 
 from __future__ import annotations

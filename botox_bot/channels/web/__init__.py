@@ -20,10 +20,11 @@ from aiohttp import web
 
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.formatting import listing, topic_choices
-from botox_bot.channels.rest import RestRequest, answer_rasa, read_rasa_body
-from botox_bot.runtime import BotRuntime
+from botox_bot.channels.rest import RestRequest, answer_rasa, read_rasa_body, too_many
+from botox_bot.runtime import BotRuntime, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model
+from botox_bot.server.clients import client_address, networks
 from botox_bot.server.errors import Problem
 from botox_bot.settings import ServerSettings, Settings
 
@@ -60,6 +61,7 @@ class WebChatChannel(Channel):
     def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
         self.server = server
+        self.trusted = networks(server.trusted_proxies)
         self._page = _read("index.html")
         self._assets = {name: _read(name).encode("utf-8") for name in _ASSETS}
         # in the asset URLs, so a browser never runs last release's script with this release's page
@@ -73,6 +75,11 @@ class WebChatChannel(Channel):
         ]
 
     async def page(self, request: web.Request) -> web.Response:
+        """The page, with a new sender id (and web token): counted per client address, as each is a new sender."""
+        try:
+            await self.runtime.admit_visit(self, client_address(request, self.trusted))
+        except RateLimited as limited:
+            raise too_many(limited.retry_after, "page loads") from None
         sender = f"web-{uuid.uuid4().hex}"
         secret = self.server.webhook_secret
         token = signing.issue_web_token(secret.get_secret_value(), sender, WEB_TOKEN_TTL_SECONDS) if secret else ""
@@ -103,7 +110,7 @@ class WebChatChannel(Channel):
         body = parse_model(RestRequest, parse_json(raw))
         if pinned is not None and body.sender != pinned:
             raise self._unauthorized("the web token belongs to another sender")
-        return await answer_rasa(self, request, body)
+        return await answer_rasa(self, body, client_address(request, self.trusted))
 
     def _authenticate(self, request: web.Request) -> str | None:
         """With a webhook secret: the page's web token, whose sender the body must name (returned); else None."""
