@@ -13,6 +13,7 @@ from botox_bot.core.models import Message
 from botox_bot.runtime import RateLimited
 
 SMS_PATH = "/twilio/sms"
+REPLAY_WINDOW_SECONDS = 7 * 86400  # a replayed STOP or START within a week of the original changes nothing
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 START_WORDS = {"start", "yes", "unstop", "optin"}
 HELP_WORDS = {"help", "info"}
@@ -29,10 +30,23 @@ class SmsChannel(TwilioChannel):
         form = await self.verified_form(request)
         sender, body = form.get("From", ""), form.get("Body", "")
         response = MessagingResponse()
+        if not await self._first_delivery(form.get("MessageSid", "")):
+            return self.twiml(response)  # a replay of a message already handled: no second answer, no re-STOP
         text = await self._reply(sender, body)
         if text:
             response.message(text)
         return self.twiml(response)
+
+    async def _first_delivery(self, message_sid: str) -> bool:
+        """Twilio's signature has no timestamp, so a captured request (a STOP, a START, a question) verifies for
+        ever; each message's ``MessageSid`` is taken once within ``REPLAY_WINDOW_SECONDS`` (see
+        docs/channels/twilio.md for what that leaves open)."""
+        if not message_sid:
+            return True
+        if await self.runtime.store.claim(f"twilio:sms:{message_sid}", REPLAY_WINDOW_SECONDS):
+            return True
+        self.runtime.metrics.rejected.labels(self.name, "replay").inc()
+        return False
 
     async def _reply(self, sender: str, body: str) -> str | None:
         """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""
