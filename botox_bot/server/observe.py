@@ -20,6 +20,7 @@ from botox_bot.server.metrics import Metrics
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("botox_bot.http")
+SERVER = "botox-bot"
 
 
 def observed(
@@ -40,6 +41,7 @@ def observed(
         try:
             response = await _safely(handler, request, timeout)
             response.headers["X-Request-ID"] = rid
+            response.headers["Server"] = SERVER  # not aiohttp's banner with its version and Python's
             elapsed = time.perf_counter() - started
             metrics.requests.labels(channel, str(response.status)).inc()
             metrics.latency.labels(channel).observe(elapsed)
