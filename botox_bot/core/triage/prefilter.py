@@ -13,8 +13,10 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
+
+from botox_bot.core.wordcache import word_cache
 
 try:  # Python 3.11+ keeps the regex parser here; it is only used at import time
     from re import _constants as _C
@@ -168,7 +170,7 @@ class Prefilter:
                 index.setdefault(piece, set()).add(name)
         self._index = {piece: frozenset(names) for piece, names in index.items()}
         self._longest = max((len(p) for p in self._index), default=0)
-        self.names_for = lru_cache(maxsize=1 << 16)(self._names_for)
+        self.names_for = word_cache(8 << 20)(self._names_for)  # bounded in bytes (botox_bot.core.wordcache)
 
     def _names_for(self, token: str) -> frozenset[str]:
         """Names with a piece inside this token: every substring is looked up (tokens are short)."""
