@@ -114,3 +114,44 @@ async def closed_by_server(port: int, data: bytes, timeout: float = 20) -> bool:
         return False
     finally:
         writer.close()
+
+
+def exchange_sync(port: int, data: bytes, responses: int = 1, timeout: float = 30) -> list[RawResponse]:
+    """``exchange`` for synchronous callers (the fuzz tests drive a server running in another thread): send
+    ``data``, read up to ``responses`` final responses (a ``100 Continue`` is read and kept, but not counted)."""
+    import socket
+
+    got: list[RawResponse] = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        stream = sock.makefile("rb")
+        while sum(r.status >= 200 for r in got) < responses:
+            response = _read_response_sync(stream)
+            if response is None:
+                break
+            got.append(response)
+    return got
+
+
+def _read_response_sync(stream) -> RawResponse | None:
+    status_line = stream.readline()
+    if not status_line:
+        return None
+    response = RawResponse(int(status_line.split()[1]))
+    while (line := stream.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        response.headers[name.strip().lower()] = value.strip()
+    if response.status < 200 or response.status in (204, 304):
+        return response
+    if response.headers.get("transfer-encoding", "").lower() == "chunked":
+        chunks = []
+        while (size := int(stream.readline().split(b";")[0], 16)) > 0:
+            chunks.append(stream.read(size))
+            stream.readline()
+        stream.readline()
+        response.body = b"".join(chunks)
+    elif "content-length" in response.headers:
+        response.body = stream.read(int(response.headers["content-length"]))
+    else:
+        response.body = stream.read()
+    return response
