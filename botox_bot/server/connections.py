@@ -31,7 +31,8 @@ from typing import Any
 from aiohttp import web
 
 log = logging.getLogger("botox_bot.server")
-RESERVED_DESCRIPTORS = 64  # for Redis, outbound calls to Slack and Teams, log files, the model cache
+LISTEN_BACKLOG = 128  # aiohttp's default; asyncio accepts up to this many sockets before the guard sees any
+RESERVED_DESCRIPTORS = 64 + LISTEN_BACKLOG  # Redis, outbound calls, logs, the model cache; and one accept burst
 REFUSAL = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -227,7 +228,7 @@ async def start_site(
     assert runner.server is not None
     guard.install(runner.server)
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, backlog=LISTEN_BACKLOG).start()
     except BaseException:
         await runner.cleanup()
         raise
