@@ -261,7 +261,9 @@ def bot_env(redis: Redis, api_url: str, rate_limit: int = 0, **extra: str) -> di
     return {
         **env,
         "REDIS_URL": redis.url,
+        "BOTOX_BOT_STORE_KEY": "bench-store-key-for-the-keyed-hashes-0123456789",
         "BOTOX_BOT_RATE_LIMIT": str(rate_limit),
+        "BOTOX_BOT_ADDRESS_RATE_LIMIT": "0",  # one load generator on loopback is many clients here
         "BOTOX_BOT_LOG_LEVEL": "WARNING",
         "BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS": "2",
         "SLACK_BOT_TOKEN": "xoxb-bench",

@@ -220,6 +220,7 @@ async def main() -> None:
         BOTOX_BOT_DATA_DIR=str(work),
         BOTOX_BOT_LOG_LEVEL="WARNING",
         BOTOX_BOT_RATE_LIMIT="0",
+        BOTOX_BOT_ADDRESS_RATE_LIMIT="0",
     )
     redis = None
     if args.instances == 2:

@@ -315,7 +315,8 @@ def start_redis(folder: Path) -> subprocess.Popen:
 
 def bot_env(cache: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_") and k != "REDIS_URL"}
-    env.update(BOTOX_BOT_CACHE_DIR=cache, BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS="2", **extra)
+    env.update(BOTOX_BOT_CACHE_DIR=cache, BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS="2", BOTOX_BOT_RATE_LIMIT="0")
+    env.update(BOTOX_BOT_ADDRESS_RATE_LIMIT="0", **extra)  # one load generator on loopback is many clients here
     return env
 
 

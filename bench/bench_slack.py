@@ -131,6 +131,7 @@ async def main_async(args) -> int:
     env = {
         **os.environ,
         "BOTOX_BOT_RATE_LIMIT": "0",
+        "BOTOX_BOT_ADDRESS_RATE_LIMIT": "0",
         "BOTOX_BOT_LOG_LEVEL": "INFO" if args.with_logs else "WARNING",
         "SLACK_BOT_TOKEN": "xoxb-bench",
         "SLACK_SIGNING_SECRET": SECRET,

@@ -12,6 +12,8 @@ touching that application's other routes or middlewares.
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 import logging
 import os
 import signal
@@ -22,9 +24,11 @@ from aiohttp import web
 from botox_bot.channels import Channel, Route, channel_names, configured_channels
 from botox_bot.core.engine import Engine
 from botox_bot.runtime import BotRuntime
-from botox_bot.server.errors import json_errors
+from botox_bot.server.body import expect_handler
+from botox_bot.server.connections import ConnectionLimits, quiet_accept_errors, start_site
+from botox_bot.server.errors import error_response, json_errors
 from botox_bot.server.observe import observed
-from botox_bot.settings import Settings, load_settings
+from botox_bot.settings import ServerSettings, Settings, load_settings
 from botox_bot.store import Store
 
 log = logging.getLogger("botox_bot.server")  # the name operators filter on; kept
@@ -45,14 +49,16 @@ def mount(
     """
     live = list(channels) if channels is not None else configured_channels(runtime, prefix)
     timeout = runtime.settings.request_timeout_seconds
+    largest = body_limit(runtime.settings)
     for channel in live:
         for route in channel.routes():
             handler = observed(channel.name, route.handler, runtime.metrics, timeout=timeout)
-            app.router.add_route(route.method, route.path, handler)
+            expect = expect_handler(route.max_body_bytes or largest)
+            app.router.add_route(route.method, route.path, handler, expect_handler=expect)
     if health:
         for route in HealthRoutes(runtime, prefix, live).routes():  # probes every few seconds: logged at DEBUG
             handler = observed(HealthRoutes.name, route.handler, runtime.metrics, quiet=True, timeout=timeout)
-            app.router.add_route(route.method, route.path, handler)
+            app.router.add_route(route.method, route.path, handler, expect_handler=expect_handler(largest))
     app[RUNTIME] = runtime
     app[CHANNELS] = live
     app.cleanup_ctx.append(runtime.lifespan)
@@ -66,8 +72,23 @@ def create_app(
     """The whole bot as one aiohttp application. ``engine`` skips loading (tests, programs that have one)."""
     settings = settings or load_settings()
     runtime = BotRuntime(settings, engine=engine, store=store, channel_names=channel_names())
-    app = web.Application(middlewares=[json_errors], client_max_size=max(settings.max_body_bytes, 1024 * 1024))
+    app = web.Application(middlewares=[json_errors], client_max_size=body_limit(settings))
     mount(app, runtime, health=True)
+    return app
+
+
+def body_limit(settings: Settings) -> int:
+    """The largest body any route reads (Slack's and Teams' payloads can be large; the webhook's limit is its own)."""
+    return max(settings.max_body_bytes, 1024 * 1024)
+
+
+def metrics_app(runtime: BotRuntime) -> web.Application:
+    """``/metrics`` alone, for ``BOTOX_BOT_METRICS_PORT``: a port the proxy does not forward."""
+    app = web.Application(middlewares=[json_errors])
+    route = HealthRoutes(runtime, "", []).metrics_route()
+    app.router.add_route(
+        route.method, route.path, observed(HealthRoutes.name, route.handler, runtime.metrics, quiet=True)
+    )
     return app
 
 
@@ -82,11 +103,16 @@ class HealthRoutes:
         self.live = live
 
     def routes(self) -> list[Route]:
-        return [
+        routes = [
             Route("GET", f"{self.prefix}/healthz", self.healthz),
             Route("GET", f"{self.prefix}/readyz", self.readyz),
-            Route("GET", f"{self.prefix}/metrics", self.metrics),
         ]
+        if self.runtime.settings.metrics_port is None:  # else on a port of its own (``metrics_app``)
+            routes.append(self.metrics_route())
+        return routes
+
+    def metrics_route(self) -> Route:
+        return Route("GET", f"{self.prefix}/metrics", self.metrics)
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -110,10 +136,34 @@ class HealthRoutes:
         return web.json_response({"status": "loading"}, status=503, headers={"Retry-After": "1"})
 
     async def metrics(self, request: web.Request) -> web.Response:
+        """Counts only, but their timing tells when emergencies happen: with a token set, only for its holder."""
+        token = self.runtime.settings.metrics_token
+        if token is not None and not _bearer_matches(request, token.get_secret_value()):
+            return error_response(
+                401,
+                "unauthorized",
+                "send 'Authorization: Bearer <BOTOX_BOT_METRICS_TOKEN>'",
+                {"WWW-Authenticate": "Bearer"},
+            )
         response = web.Response(body=self.runtime.metrics.render())
         response.content_type = "text/plain"
         response.headers["Content-Type"] = self.runtime.metrics.content_type
         return response
+
+
+def _bearer_matches(request: web.Request, expected: str) -> bool:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return scheme.lower() == "bearer" and token.isascii() and hmac.compare_digest(token.encode(), expected.encode())
+
+
+def connection_limits(server: ServerSettings) -> ConnectionLimits:
+    return ConnectionLimits(
+        max_connections=server.max_connections,
+        per_address=server.max_connections_per_address,
+        header_timeout=server.header_timeout_seconds,
+        trusted=tuple(ipaddress.ip_network(n) for n in server.trusted_proxies),
+    )
 
 
 def _channel_lifespan(channels: list[Channel]):
@@ -133,39 +183,42 @@ def _channel_lifespan(channels: list[Channel]):
 async def run(app: web.Application, host: str, port: int, shutdown_timeout: float, reuse_port: bool = False) -> None:
     """Serve until SIGTERM or SIGINT, then stop listening and let requests in flight finish.
 
-    aiohttp's runner does the draining (``shutdown_timeout``); this adds the signal handling, a log line
+    aiohttp's runner does the draining (``shutdown_timeout``); this adds the signal handling, the bounds on
+    connections (``botox_bot.server.connections``), ``/metrics`` on its own port when one is set, a log line
     with the address actually bound (``--port 0`` picks a free one), and ``/readyz`` saying ``stopping`` while
     draining. ``reuse_port``: one of several workers sharing the port (``botox_bot.workers``).
     """
-    # keep-alive as nginx does (75 s), not aiohttp's hour: idle connections do not pile up; and after a
-    # refusal that left a body unread (408, 413), 2 s of draining it, not 10, before the connection closes
-    runner = web.AppRunner(
-        app,
-        access_log=None,
-        shutdown_timeout=shutdown_timeout,
-        handle_signals=False,
-        keepalive_timeout=75,
-        lingering_time=2.0,
-    )
-    await runner.setup()
+    runtime = app[RUNTIME]
+    server = runtime.settings.server
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    quiet_accept_errors(loop)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = app.get(RUNTIME)
+    runners: list[web.AppRunner] = []
     try:
-        site = web.TCPSite(runner, host, port, reuse_port=reuse_port or None)
-        await site.start()
-        for address in runner.addresses:
-            log.info("listening", extra={"url": f"http://{address[0]}:{address[1]}", "pid": os.getpid()})
-        if runtime is not None and runtime.ready:  # handed a loaded engine (a worker): ready as it listens
+        limits = connection_limits(server)
+        runner, guard = await start_site(app, host, port, limits, shutdown_timeout, reuse_port)
+        runners.append(runner)
+        if server.metrics_port is not None:  # with workers, whichever is scraped sums them all (multiprocess mode)
+            metrics = metrics_app(runtime)
+            metrics_runner, _ = await start_site(
+                metrics, host, server.metrics_port, limits, shutdown_timeout, reuse_port
+            )
+            runners.append(metrics_runner)
+        for each in runners:
+            for address in each.addresses:
+                log.info("listening", extra={"url": f"http://{address[0]}:{address[1]}", "pid": os.getpid()})
+        log.info("connections", extra={"max": guard.cap, "per_address": server.max_connections_per_address})
+        if runtime.ready:  # handed a loaded engine (a worker): ready as it listens
             log.info("ready", extra={"pid": os.getpid()})
         await stop.wait()
         if runtime is not None:
             runtime.stopping = True
         log.info("stopping: no new requests; finishing those in flight", extra={"timeout_s": shutdown_timeout})
     finally:
-        await runner.cleanup()
+        for each in reversed(runners):
+            await each.cleanup()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
         log.info("stopped")

@@ -11,11 +11,14 @@ import argparse
 import asyncio
 import json
 import logging
+import secrets
 import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from botox_bot.core.content import ContentError, default_content_dir, load_content
 from botox_bot.core.models import Message
@@ -170,21 +173,23 @@ def _serve_workers(settings: Settings, count: int, redis_server: str | None, fol
     from botox_bot.app import create_app, run
     from botox_bot.channels import channel_names
     from botox_bot.core.engine import Engine
-    from botox_bot.store.failover import store_from_url
+    from botox_bot.runtime import store_for
 
     log = logging.getLogger("botox_bot.server")
     redis = workers.EmbeddedRedis(redis_server, folder) if redis_server else None
     try:
         if redis is not None:
             redis.start()
-            settings = settings.model_copy(update={"redis_url": redis.url})
+            # a Redis of these workers alone (a 0700 folder, gone when they stop): a key of its own, unless one is set
+            key = settings.store_key or SecretStr(secrets.token_hex(32))
+            settings = settings.model_copy(update={"redis_url": redis.url, "store_key": key})
             log.info("shared state: a private redis-server for the workers", extra={"workers": count})
         log.info("loading content and model")
         engine = Engine.from_config(settings.engine_config(), channels=channel_names())
         shared = settings
 
         def run_worker(index: int, port: int) -> int:
-            app = create_app(shared, engine=engine, store=store_from_url(shared.redis.url))
+            app = create_app(shared, engine=engine, store=store_for(shared))
             asyncio.run(run(app, shared.host, port, shared.shutdown_timeout_seconds, reuse_port=True))
             return 0
 

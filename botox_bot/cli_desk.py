@@ -47,10 +47,9 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
 
 
 def _services(settings: Settings):
-    from botox_bot.runtime import desk_services
-    from botox_bot.store.failover import store_from_url
+    from botox_bot.runtime import desk_services, store_for
 
-    store = store_from_url(settings.redis.url)
+    store = store_for(settings)
     return desk_services(settings, store), store
 
 

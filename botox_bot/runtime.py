@@ -40,6 +40,12 @@ from botox_bot.store.failover import FailoverStore, store_from_url
 log = logging.getLogger("botox_bot.runtime")
 
 
+def store_for(settings: Settings) -> Store:
+    """The store the settings name: Redis (``REDIS_URL``, keyed with ``BOTOX_BOT_STORE_KEY``) or memory."""
+    redis = settings.redis  # with a URL and no store key: a SettingsError that names both
+    return store_from_url(redis.url, redis.store_key.get_secret_value() if redis.store_key else None)
+
+
 class RateLimited(Exception):
     """A patient channel's sender is over the rate limit; the channel says so in its own way.
 
@@ -88,7 +94,7 @@ class BotRuntime:
         self.settings = settings  # for the composition root (app.py), which hands each channel its group
         self.channel_names = channel_names  # the registry's, for checking content variations (``channel:``)
         self.clinic = settings.clinic  # what every channel may say: the clinic's name, phone, emergency number
-        self.store: Store = store or (engine.store if engine else store_from_url(settings.redis.url))
+        self.store: Store = store or (engine.store if engine else store_for(settings))
         if engine is not None:
             engine.store = self.store  # one store for the engine's context and the channels' state
         self.metrics = Metrics()
@@ -210,6 +216,7 @@ class BotRuntime:
         rate_key: str | None = None,
         claim: Claim | None = None,
         *,
+        address: str | None = None,
         no_reply: str | None = None,
         contact: str | None = None,
     ) -> Reply:
@@ -217,14 +224,16 @@ class BotRuntime:
 
         What happens beyond answering follows from what ``source`` (the channel) declares about itself. On a
         patient channel a sender over the limit gets ``RateLimited`` (``rate_key``, default the sender id,
-        is whom the limit counts), unless the message has a red flag. ``claim``: something that must happen
-        once (a signed request's signature), taken with the rate limit; taken already, ``AlreadyClaimed``.
+        is whom the limit counts), and so does a client ``address`` over its own limit (web channels name it:
+        a client that invents a sender per message is still one client), unless the message has a red flag.
+        ``claim``: something that must happen once (a signed request's signature), taken with the rate limit;
+        taken already, ``AlreadyClaimed``.
 
         ``no_reply``: the channel will not deliver the reply, and why ("opted out"); an escalation then says so,
         with ``contact`` (how staff can reach the person instead) rather than "answer sent".
 
-        With Redis, the claim, the rate limit and the sender's context are one round trip (``Store.gather``),
-        and the engine's context write the only other.
+        With Redis, the claim, the sender's rate limit and context are one round trip (``Store.gather``), the
+        address's limit one more where a channel names it, and the engine's context write the only other.
         """
         engine = self._engine
         if engine is None:
@@ -241,8 +250,12 @@ class BotRuntime:
             )
             if not gathered.claimed:
                 raise AlreadyClaimed()
-            if gathered.retry_after is not None:
-                self._over_limit(engine, message, source, gathered.retry_after)
+            waits = [gathered.retry_after]
+            if source.patient and address is not None:
+                waits.append(await self._count_hit(f"address:{address}", self.settings.address_rate_limit))
+            wait = max((w for w in waits if w is not None), default=None)
+            if wait is not None:
+                self._over_limit(engine, message, source, wait)
             context = gathered.context or {}
         if source.patient:
             early, held = await self._desk_first(engine, message, source)
@@ -416,6 +429,17 @@ class BotRuntime:
             return
         self.metrics.rate_limited.labels(source.name).inc()
         raise RateLimited(wait)
+
+    async def _count_hit(self, key: str, per_minute: int) -> int | None:
+        return await self.store.rate_limit(key, per_minute) if per_minute > 0 else None
+
+    async def admit_visit(self, source: Source, address: str) -> None:
+        """A visit that mints a sender (the web chat page and its web token), counted per client ``address``;
+        over the limit, ``RateLimited``: page loads are free, so they are not unlimited."""
+        wait = await self._count_hit(f"visit:{address}", self.settings.address_rate_limit)
+        if wait is not None:
+            self.metrics.rate_limited.labels(source.name).inc()
+            raise RateLimited(wait)
 
     def _count(self, source: Source, reply: Reply) -> None:
         metrics = self.metrics

@@ -13,6 +13,7 @@ never ``None``), ``server``, ``clinic`` and ``redis``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Any, Self, TypeVar
@@ -42,6 +43,14 @@ ENV_PREFIX = "BOTOX_BOT_"
 TEAMS_CLIENT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
 TEAMS_CLIENT_SECRET = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET"
 TEAMS_TENANT_ID = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID"
+MIN_SECRET_LENGTH = 32
+TEAMS_SERVICE_HOSTS = (  # Microsoft's documented Bot Connector hosts for Teams: public cloud, GCC, GCC High, DoD
+    "smba.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
+)
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def _none_if_empty(value: Any) -> Any:
@@ -52,6 +61,47 @@ def _none_if_empty(value: Any) -> Any:
 OptionalStr = Annotated[str | None, BeforeValidator(_none_if_empty)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_none_if_empty)]
 OptionalPath = Annotated[Path | None, BeforeValidator(_none_if_empty)]
+
+
+def _strong_secret(value: SecretStr | None) -> SecretStr | None:
+    """A secret the bot itself keys HMACs with: long and varied enough that no one guesses it offline from a
+    signed request (a one-character secret falls in a second)."""
+    if value is None:
+        return None
+    secret = value.get_secret_value()
+    if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 8:
+        raise ValueError(
+            f"too weak: use at least {MIN_SECRET_LENGTH} random characters, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return value
+
+
+def _https_unless_loopback(value: str | None) -> str | None:
+    """Keys and tokens travel over this URL: plain http only to this machine (tests, a local proxy)."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme == "https" or (parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK_HOSTS):
+        return value
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return value
+    raise ValueError("must be an https:// URL (plain http only to this machine: 127.0.0.1, ::1, localhost)")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _comma_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
 
 
 def _platform(env_name: str) -> AliasChoices:
@@ -92,6 +142,13 @@ class ServerSettings(_Group):
     port: int
     workers: int
     rate_limit: int
+    address_rate_limit: int
+    trusted_proxies: list[str]
+    max_connections: int
+    max_connections_per_address: int
+    header_timeout_seconds: float
+    metrics_token: SecretStr | None
+    metrics_port: int | None
     webhook_secret: SecretStr | None
     signature_max_age_seconds: int
     max_body_bytes: int
@@ -121,6 +178,7 @@ class TeamsSettings(_Group):
     tenant_id: str | None
     allow_anonymous_unsafe: bool
     jwks_url: str | None
+    service_hosts: list[str]
     staff_channel: str | None = None
 
     @model_validator(mode="after")
@@ -147,9 +205,23 @@ class TwilioSettings(_Group):
 
 
 class RedisSettings(_Group):
-    """Shared state for several instances; ``url`` None: this process's memory."""
+    """Shared state for several instances; ``url`` None: this process's memory.
+
+    With Redis, ``store_key`` is required: it keys the hashes that stand for sender ids and phone numbers there
+    (docs/operations.md, "What Redis holds").
+    """
 
     url: str | None
+    store_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _keyed(self) -> Self:
+        if self.url and self.store_key is None:
+            raise ValueError(
+                "REDIS_URL is set, so BOTOX_BOT_STORE_KEY must be set too: the secret that keys the hashes standing "
+                "for sender ids and phone numbers in Redis (at least 32 random characters)"
+            )
+        return self
 
 
 class Settings(BaseSettings):
@@ -207,6 +279,32 @@ class Settings(BaseSettings):
         "installed; without either, one). See docs/deployment.md.",
     )
     rate_limit: int = Field(20, ge=0, description="Messages a minute per sender on patient channels; 0: no limit.")
+    address_rate_limit: int = Field(
+        120,
+        ge=0,
+        description="Messages a minute per client address on the webhook and web chat, and web chat page loads "
+        "(each mints a web token), counted apart; 0: no limit.",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client; "
+        "default: this machine's loopback (a proxy on the same host).",
+    )
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections at most (and below the descriptor limit); then idle ones make room."
+    )
+    max_connections_per_address: int = Field(
+        64, ge=1, description="Open connections at most from one client address (a trusted proxy: no limit)."
+    )
+    header_timeout_seconds: float = Field(
+        10, gt=0, description="A new connection that has not sent a whole request head by then is closed."
+    )
+    metrics_token: OptionalSecret = Field(
+        None, description="When set, /metrics needs 'Authorization: Bearer <token>' (at least 32 characters)."
+    )
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="Serve /metrics on this port (same host) instead of the public one."
+    )
     webhook_secret: OptionalSecret = Field(
         None,
         description="Shared secret: webhook requests must be signed (HMAC-SHA256), web chat ones carry a web token.",
@@ -291,9 +389,18 @@ class Settings(BaseSettings):
         pattern=r"^(https?://\S+)?$",
         description="Check Teams tokens against this key set instead of Microsoft's (tests, private clouds).",
     )
+    teams_service_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(TEAMS_SERVICE_HOSTS),
+        description="Bot Connector hosts replies may go to when a token names no serviceUrl; comma-separated.",
+    )
 
     # Redis, shared by several instances (its usual name)
     redis_url: OptionalStr = Field(None, validation_alias=_platform("REDIS_URL"))
+    store_key: OptionalSecret = Field(
+        None,
+        description="Keys the hashes (HMAC-SHA256) that stand for sender ids and phone numbers in Redis; required "
+        "with REDIS_URL; at least 32 random characters.",
+    )
 
     # Twilio (SMS and voice)
     twilio_auth_token: OptionalSecret = Field(None, validation_alias=_platform("TWILIO_AUTH_TOKEN"))
@@ -345,6 +452,37 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("https://", "http://")):
                 raise ValueError(f"{origin!r} is not an origin such as https://clinic.example")
         return value
+
+    @field_validator("webhook_secret", "metrics_token", "store_key")
+    @classmethod
+    def _strong(cls, value: SecretStr | None) -> SecretStr | None:
+        return _strong_secret(value)
+
+    @field_validator("teams_jwks_url", "slack_api_base_url")
+    @classmethod
+    def _safe_transport(cls, value: str | None) -> str | None:
+        return _https_unless_loopback(value)
+
+    @field_validator("trusted_proxies", "teams_service_hosts", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return _comma_list(value)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        out = []
+        for item in value:
+            try:
+                out.append(str(ipaddress.ip_network(item, strict=False)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or a network such as 10.0.0.0/8") from None
+        return out
+
+    @field_validator("teams_service_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        return [host.lower().rstrip(".") for host in value]
 
     @field_validator("public_url")
     @classmethod
@@ -432,6 +570,7 @@ class Settings(BaseSettings):
             allow_anonymous_unsafe=self.teams_allow_anonymous_unsafe,
             jwks_url=self.teams_jwks_url,
             staff_channel=self.teams_staff_channel,
+            service_hosts=self.teams_service_hosts,
         )
 
     @property
@@ -448,7 +587,7 @@ class Settings(BaseSettings):
 
     @property
     def redis(self) -> RedisSettings:
-        return RedisSettings(url=self.redis_url)
+        return _group(RedisSettings, url=self.redis_url, store_key=self.store_key)
 
     @classmethod
     def settings_customise_sources(

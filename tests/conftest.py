@@ -128,3 +128,26 @@ def asked(monkeypatch):
 
     monkeypatch.setattr(BotRuntime, "answer", spy)
     return seen
+
+
+@pytest.fixture
+async def listen(engine, settings):
+    """Start the real app as ``botox-bot serve`` runs it (its runner options and connection guard) on 127.0.0.1.
+
+    ``listen(**overrides)`` returns ``(port, guard)``; each app gets a fresh engine memory.
+    """
+    from botox_bot.app import connection_limits, create_app
+    from botox_bot.server.connections import start_site
+
+    runners = []
+
+    async def start(**overrides):
+        conf = settings.model_copy(update=overrides)
+        fresh = Engine(engine.content, engine.classifier, conf.engine_config())
+        runner, guard = await start_site(create_app(conf, engine=fresh), "127.0.0.1", 0, connection_limits(conf.server))
+        runners.append(runner)
+        return runner.addresses[0][1], guard
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 BINARY = shutil.which("redis-server")
+STORE_KEY = "test-store-key-for-the-keyed-hashes-0123456789"  # BOTOX_BOT_STORE_KEY of every Redis test
 
 
 def require_redis() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -127,6 +128,7 @@ def test_the_settings_the_deployment_files_set_are_valid_values(monkeypatch):
     values.update(yaml.safe_load(COMPOSE.read_text())["services"]["bot"]["environment"])
     for name, value in values.items():
         monkeypatch.setenv(name, str(value))
+    monkeypatch.setenv("BOTOX_BOT_STORE_KEY", secrets.token_urlsafe(32))  # a secret: from bot.env, not compose
     loaded = Settings()
     assert loaded.host == "0.0.0.0" and loaded.port == 3000
 

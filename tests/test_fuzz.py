@@ -22,6 +22,11 @@ traceback, and the server must log no ``unhandled error`` (the line ``botox_bot.
 server's log records are collected by a handler that notes the request id each was logged under; a failure
 prints what the server logged for that request. At the end the server must still answer a normal question.
 
+3. What no client library sends, over a bare socket: header values as any bytes (non-ASCII, invalid UTF-8, NUL)
+   on the signature, token and web-token headers; bodies gzip- or deflate-compressed or labelled so, chunked,
+   or declared far over the limit behind ``Expect: 100-continue``; several requests pipelined in one write. The
+   apps run as ``botox-bot serve`` runs them (its runner options and connection guard).
+
 Every outbound call the bot makes goes to 127.0.0.1: the Slack API base URL, the ``response_url`` and the Teams
 ``serviceUrl`` values generated here are all local; nothing reaches Slack, Twilio or Microsoft.
 """
@@ -59,6 +64,8 @@ from botox_bot.core.engine import Engine
 from botox_bot.core.models import Message, Reply
 from botox_bot.server import signing
 from tests.conftest import CONSULT
+from tests.raw_http import RawResponse, chunked, exchange_sync
+from tests.raw_http import request as raw_request
 
 # The SDK's adapter reads request["claims_identity"] (a string key); aiohttp warns about string keys.
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::aiohttp.web.NotAppKeyWarning")]
@@ -415,6 +422,7 @@ class Live:
             slack_api_base_url=f"http://127.0.0.1:{self.mock_port}/api/",
             twilio_auth_token=SecretStr(TWILIO_TOKEN),
             rate_limit=0,
+            address_rate_limit=0,  # every request comes from 127.0.0.1 here
             teams_allow_anonymous_unsafe=True,
         )
         overrides = {
@@ -425,7 +433,7 @@ class Live:
         for name in APPS:
             conf = self.settings.model_copy(update={**base, **overrides[name]})
             engine = Engine(self.engine.content, self.engine.classifier, conf.engine_config())
-            self.ports[name] = await self._serve(create_app(conf, engine=engine))
+            self.ports[name] = await self._serve_bot(create_app(conf, engine=engine), conf)
 
     async def _serve(self, app) -> int:
         from aiohttp import web
@@ -433,6 +441,15 @@ class Live:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self._runners.append(runner)
+        return runner.addresses[0][1]
+
+    async def _serve_bot(self, app, conf) -> int:
+        """As ``botox-bot serve`` runs it: its runner options (no body inflated) and its connection guard."""
+        from botox_bot.app import connection_limits
+        from botox_bot.server.connections import start_site
+
+        runner, _ = await start_site(app, "127.0.0.1", 0, connection_limits(conf.server))
         self._runners.append(runner)
         return runner.addresses[0][1]
 
@@ -474,6 +491,14 @@ class Live:
             conn.close()
         self.statuses[(app, path.partition("?")[0], answer.status)] += 1
         return answer
+
+    def send_raw(self, app: str, path: str, data: bytes, responses: int = 1) -> list[RawResponse]:
+        """Bytes as they are, on a socket of their own; every answer counted as ``send`` counts them."""
+        got = exchange_sync(self.ports[app], data, responses)
+        for response in got:
+            if response.status >= 200:
+                self.statuses[(app, path, response.status)] += 1
+        return got
 
     def check(self, app: str, path: str, answer: Answer, method: str = "POST") -> None:
         """2xx or 4xx (429 included), JSON errors that parse, no traceback, nothing logged as unhandled."""
@@ -1168,6 +1193,163 @@ def test_any_teams_activity_is_never_a_5xx(live, data, app):
     if authorization is not None:  # anonymous mode: any token at all is refused
         headers["Authorization"] = authorization
     _send_and_check(live, app, Request(TEAMS, body, headers))
+
+
+# == what no client library sends: raw bytes on a socket =============================================
+# Header values as any bytes (non-ASCII, invalid UTF-8, NUL), bodies compressed or chunked, Expect headers,
+# several requests in one write. Sent to the same apps (run as ``botox-bot serve`` runs them) over a bare socket.
+RAW_PATHS = [HOOK, WEB, SLACK, SMS, VOICE, TEAMS, "/healthz", "/metrics", "/", "/nowhere"]
+SECURITY_HEADERS = [
+    "X-Slack-Signature",
+    "X-Slack-Request-Timestamp",
+    "X-Twilio-Signature",
+    signing.SIGNATURE_HEADER,
+    signing.TIMESTAMP_HEADER,
+    signing.WEB_TOKEN_HEADER,
+    "Authorization",
+    "X-Request-ID",
+    "Content-Type",
+    "Origin",
+    "Expect",
+    "Content-Encoding",
+    "X-Forwarded-For",
+]
+_raw_bytes = st.binary(max_size=80).filter(lambda b: b"\r" not in b and b"\n" not in b)
+_raw_values = st.one_of(
+    _raw_bytes,
+    st.builds(
+        lambda prefix, rest: prefix + rest, st.sampled_from([b"v0=", b"v1=", b"Bearer ", b"web-a.1."]), _raw_bytes
+    ),
+    st.text(max_size=30).map(lambda t: t.encode("utf-8")).filter(lambda b: b"\r" not in b and b"\n" not in b),
+    st.sampled_from([b"v0=\xc3\xa9", b"v1=\xff", b"a.1.\xff", "١٧٠٠".encode(), b"Bearer \xff\xfe", b"\xef\xbb\xbf"]),
+)
+_bodies = st.one_of(
+    st.just(json.dumps({"sender": "raw", "message": "how long does botox last?"}).encode()),
+    st.just(urlencode({"Body": "hi", "From": "+15550001"}).encode()),
+    any_body,
+)
+
+
+def _finals(responses: list[RawResponse]) -> list[RawResponse]:
+    return [r for r in responses if r.status >= 200]
+
+
+def _check_raw(live: Live, where: str, responses: list[RawResponse], unhandled_before: int) -> None:
+    for response in _finals(responses):
+        note(f"{where}: {response.status} {response.body[:200]!r}")
+        assert 200 <= response.status < 500, f"{where} answered {response.status}: {response.body[:300]!r}"
+        assert b"Traceback" not in response.body, where
+    unhandled = live.recorder.unhandled()
+    assert len(unhandled) == unhandled_before, f"{where}; the server logged:\n" + "\n".join(
+        unhandled[unhandled_before:]
+    )
+
+
+@fuzz(250)
+@given(data=st.data(), app=st.sampled_from(APPS))
+def test_any_header_bytes_are_never_a_5xx(live, data, app):
+    path = data.draw(st.sampled_from(RAW_PATHS))
+    method = data.draw(st.sampled_from(["POST"] * 4 + ["GET"]))
+    body = data.draw(_bodies) if method == "POST" else b""
+    ctype = "application/x-www-form-urlencoded" if path.startswith("/twilio") else "application/json"
+    headers: list[tuple[str, str | bytes]] = [("Content-Type", ctype)]
+    if data.draw(st.booleans()) and path in (HOOK, WEB):  # a valid signature, then the raw header after it
+        headers += list(webhook_headers(body).items())
+    for name in data.draw(st.lists(st.sampled_from(SECURITY_HEADERS), min_size=1, max_size=4)):
+        headers.append((name, data.draw(_raw_values)))
+    before = len(live.recorder.unhandled())
+    _check_raw(
+        live, f"{method} {path} on {app!r}", live.send_raw(app, path, raw_request(method, path, headers, body)), before
+    )
+
+
+def _compress(body: bytes, how: str) -> bytes:
+    import gzip
+    import zlib
+
+    if how == "gzip":
+        return gzip.compress(body)
+    if how == "deflate":
+        return zlib.compress(body)
+    return body
+
+
+@fuzz(200)
+@given(data=st.data(), app=st.sampled_from(APPS))
+def test_any_compressed_chunked_or_expecting_body_is_never_a_5xx(live, data, app):
+    path = data.draw(st.sampled_from(RAW_PATHS))
+    body = data.draw(_bodies)
+    headers: list[tuple[str, str | bytes]] = [
+        ("Content-Type", data.draw(st.sampled_from(["application/json", "application/x-www-form-urlencoded"])))
+    ]
+    if app == "signed" and path == HOOK:
+        headers += list(webhook_headers(body).items())
+    encoding = data.draw(st.sampled_from([None, "gzip", "deflate", "br", "zstd", "identity", "gzip, deflate", "x"]))
+    if encoding is not None:
+        body = _compress(body, encoding) if data.draw(st.booleans()) else body
+        headers.append(("Content-Encoding", encoding))
+    expect = data.draw(st.sampled_from([None, None, "100-continue", "100-Continue", "200-ok", ""]))
+    if expect is not None:
+        headers.append(("Expect", expect))
+    framing = data.draw(
+        st.sampled_from(["length", "chunked", "huge"] if expect == "100-continue" else ["length", "chunked"])
+    )
+    if framing == "chunked":
+        headers.append(("Transfer-Encoding", "chunked"))
+        payload = chunked(body, data.draw(st.integers(1, 4096)))
+    elif framing == "huge":  # declared far over any limit: refused before "100 Continue", the body never sent
+        headers.append(("Content-Length", str(data.draw(st.integers(2_000_000, 10**12)))))
+        payload = b""
+    else:
+        payload = body
+    before = len(live.recorder.unhandled())
+    responses = live.send_raw(app, path, raw_request("POST", path, headers, payload))
+    _check_raw(live, f"POST {path} on {app!r} ({encoding}, {framing}, Expect {expect})", responses, before)
+    finals = _finals(responses)
+    assert finals, f"no answer to POST {path} ({encoding}, {framing}, Expect {expect})"
+    if path in ("/", "/nowhere", "/healthz", "/metrics"):
+        return  # no POST route: 404 or 405, checked above for what matters (no 5xx)
+    if expect not in (None, "") and expect.lower() != "100-continue":
+        assert finals[0].status == 417, finals[0]
+    elif encoding not in (None, "identity"):
+        assert finals[0].status == 415, finals[0]  # refused unread, never inflated
+    elif framing == "huge":
+        assert responses[0].status == 413, responses  # never "100 Continue" first: the upload never starts
+
+
+@fuzz(80)
+@given(
+    kinds=st.lists(
+        st.sampled_from(["question", "question", "bad_json", "health", "gzip", "form"]), min_size=2, max_size=6
+    )
+)
+def test_pipelined_requests_are_answered_in_order_never_a_5xx(live, kinds):
+    """Several requests in one write: each answered in order, until one that closes the connection."""
+    parts = []
+    for i, kind in enumerate(kinds):
+        body = json.dumps({"sender": f"pipe-{i}", "message": "how long does botox last?"}).encode()
+        if kind == "question":
+            parts.append(raw_request("POST", HOOK, [("Content-Type", "application/json")], body))
+        elif kind == "bad_json":
+            parts.append(raw_request("POST", HOOK, [("Content-Type", "application/json")], b"{not json"))
+        elif kind == "health":
+            parts.append(raw_request("GET", "/healthz"))
+        elif kind == "gzip":
+            headers = [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]
+            parts.append(raw_request("POST", HOOK, headers, _compress(body, "gzip")))
+        else:
+            parts.append(raw_request("POST", HOOK, [("Content-Type", "application/x-www-form-urlencoded")], b"a=b"))
+    before = len(live.recorder.unhandled())
+    responses = _finals(live.send_raw("open", HOOK, b"".join(parts), responses=len(kinds)))
+    _check_raw(live, f"pipelined {kinds}", responses, before)
+    closing = next((n for n, r in enumerate(responses) if r.headers.get("connection", "").lower() == "close"), None)
+    expected = len(kinds) if closing is None else closing + 1
+    assert len(responses) == expected, (kinds, [r.status for r in responses])
+    for i, (kind, response) in enumerate(zip(kinds, responses)):
+        want = {"question": 200, "bad_json": 400, "health": 200, "gzip": 415, "form": 415}[kind]
+        assert response.status == want, (i, kind, response.status)
+        if kind == "question":
+            assert response.json()[0]["recipient_id"] == f"pipe-{i}"
 
 
 # == after the fuzzing: still answering, nothing logged as unhandled ====================================

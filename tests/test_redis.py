@@ -14,7 +14,7 @@ from botox_bot.core.engine import Engine
 from botox_bot.store import MemoryStore
 from botox_bot.store.failover import FailoverStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import RedisServer
+from tests.redis_server import STORE_KEY, RedisServer
 from tests.slack_mock import BOT_USER_ID, SlackWebAPIMock, app_mention, event_callback, signed_headers
 
 pytestmark = pytest.mark.slow  # a real redis-server, started, stopped and restarted
@@ -46,7 +46,7 @@ async def store(request):
         yield MemoryStore()
         return
     server = request.getfixturevalue("redis")
-    shared = RedisStore(server.url)
+    shared = RedisStore(server.url, STORE_KEY)
     yield shared
     await shared.close()
 
@@ -102,9 +102,10 @@ async def test_redis_keys_are_the_ones_older_releases_wrote(redis):
     from botox_bot.channels.slack.feedback import count_feedback
     from botox_bot.channels.twilio.optouts import OptOuts
 
-    shared = RedisStore(redis.url)
+    shared = RedisStore(redis.url, STORE_KEY)
     await shared.client.sadd("botox-bot:opted-out", "+1555")  # as the release before the primitives wrote it
     assert await OptOuts(shared).opted_out("+1555")
+    assert await shared.client.smembers("botox-bot:opted-out") == {shared.hashed("+1555")}  # hashed since
     await count_feedback(shared, "duration", "yes")
     assert await shared.client.hgetall("botox-bot:feedback") == {"duration:yes": "1"}
     await shared.close()
@@ -128,7 +129,7 @@ async def two_instances(redis, engine, settings):
         )
         clients = []
         for _ in range(2):
-            store = FailoverStore(RedisStore(redis.url))
+            store = FailoverStore(RedisStore(redis.url, STORE_KEY))
             app = create_app(
                 conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store
             )
@@ -189,7 +190,7 @@ async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engi
     from tests.test_twilio import post_signed, sms_form
 
     conf = settings.model_copy(update=dict(redis_url=redis.url, twilio_auth_token=SecretStr("tw")))
-    store = FailoverStore(RedisStore(redis.url), retry_seconds=0.2)
+    store = FailoverStore(RedisStore(redis.url, STORE_KEY), retry_seconds=0.2)
     app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         assert (await (await client.get("/readyz")).json())["degraded"] is False
@@ -206,7 +207,7 @@ async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engi
                 break
             await asyncio.sleep(0.1)
         assert (await (await client.get("/readyz")).json())["degraded"] is False
-        check = RedisStore(redis.url)
+        check = RedisStore(redis.url, STORE_KEY)
         assert await check.has_member("opted-out", "+15550001")  # the STOP taken during the outage reached Redis
         await check.close()
         assert (await client.post(HOOK, json={"sender": "p", "message": "thanks"})).status == 200
@@ -234,7 +235,11 @@ async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_ca
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
     env.update(
-        BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO), REDIS_URL=redis.url, BOTOX_BOT_CHOICE_MARGIN="1"
+        BOTOX_BOT_CACHE_DIR=str(model_cache),
+        PYTHONPATH=str(REPO),
+        REDIS_URL=redis.url,
+        BOTOX_BOT_STORE_KEY=STORE_KEY,
+        BOTOX_BOT_CHOICE_MARGIN="1",
     )
     procs, urls = [], []
     try:
@@ -279,10 +284,47 @@ async def test_an_instance_killed_mid_conversation_loses_nothing(redis, model_ca
 
 async def test_after_a_redis_restart_every_pooled_connection_recovers(redis):
     """Connections opened before the restart are dead after it; none of them may fail a call."""
-    store = RedisStore(redis.url)
+    store = RedisStore(redis.url, STORE_KEY)
     await asyncio.gather(*(store.get_context(f"c{i}") for i in range(30)))  # fill the pool
     redis.stop()
     redis.start()
     results = await asyncio.gather(*(store.get_context(f"c{i}") for i in range(30)), return_exceptions=True)
     assert [r for r in results if isinstance(r, BaseException)] == []
+    await store.close()
+
+
+async def _until_recovered(store: FailoverStore) -> None:
+    for _ in range(100):
+        if not store.degraded:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the store did not recover")
+
+
+async def test_a_claim_made_while_redis_was_up_still_holds_through_an_outage_and_an_empty_restart(redis):
+    """A signed request (or a Slack event) seen once is refused again while Redis is down and after it comes
+    back empty (no persistence): the instance keeps its own record of what it accepted."""
+    store = FailoverStore(RedisStore(redis.url, STORE_KEY), retry_seconds=0.05)
+    assert await store.claim("signature:v1=abc", 600) is True
+    redis.stop()
+    assert await store.claim("signature:v1=abc", 600) is False  # degraded: refused from the local record
+    assert store.degraded
+    redis.start()  # the same port, empty
+    await _until_recovered(store)
+    assert await store.claim("signature:v1=abc", 600) is False
+    assert await store.claim("signature:v1=new", 600) is True
+    await store.close()
+
+
+async def test_recovery_does_not_flip_back_to_degraded_on_the_next_rate_limited_message(redis):
+    """The rate limiter keeps a connection pool of its own; after an outage its dead connections are reset too."""
+    store = FailoverStore(RedisStore(redis.url, STORE_KEY), retry_seconds=0.05)
+    assert await store.rate_limit("rest:p", 20) is None  # the limiter's pool now holds a connection
+    redis.stop()
+    redis.start()
+    await store.get_context("x")  # the first call after the restart...
+    await _until_recovered(store)  # (...may or may not have noticed; either way the store is back)
+    for _ in range(3):
+        assert await store.rate_limit("rest:p", 20) is None
+    assert not store.degraded
     await store.close()

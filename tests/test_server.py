@@ -251,3 +251,55 @@ def test_serve_on_a_port_in_use_says_so(run_cli):
     assert result.returncode == 2
     assert "address already in use" in result.stderr and "Traceback" not in result.stderr
     assert "botox-bot: :" not in result.stderr
+
+
+# -- /metrics kept to monitoring (L7) ----------------------------------------------------------------
+METRICS_TOKEN = "metrics-token-0123456789-abcdefghijklmnop"
+
+
+async def test_with_a_metrics_token_only_its_holder_reads_the_metrics(serve):
+    from pydantic import SecretStr
+
+    client = await serve(metrics_token=SecretStr(METRICS_TOKEN))
+    assert (await client.get("/metrics")).status == 401
+    assert (await client.get("/metrics", headers={"Authorization": "Bearer wrong-token"})).status == 401
+    allowed = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert allowed.status == 200 and "botox_bot_requests_total" in await allowed.text()
+    assert (await client.get("/healthz")).status == 200  # probes need no token
+
+
+async def test_answers_carry_no_server_banner_and_are_not_cached(serve):
+    client = await serve()
+    response = await client.post(HOOK, json={"sender": "p", "message": "how long does botox last?"})
+    assert response.headers["Cache-Control"] == "no-store"  # health information: no proxy or browser keeps it
+    assert "aiohttp" not in response.headers.get("Server", "") and "Python" not in response.headers.get("Server", "")
+
+
+@pytest.mark.slow  # a real server process
+async def test_with_a_metrics_port_the_public_port_has_no_metrics(model_cache, tmp_path):
+    from tests.redis_server import free_port
+
+    metrics_port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
+    env.update(BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO), BOTOX_BOT_METRICS_PORT=str(metrics_port))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "botox_bot", "serve", "--port", "0", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        urls = []
+        while len(urls) < 2:
+            line = json.loads(await asyncio.wait_for(proc.stderr.readline(), 30))
+            if line["message"] == "listening":
+                urls.append(line["url"])
+        public = next(u for u in urls if not u.endswith(f":{metrics_port}"))
+        async with ClientSession() as session:
+            assert (await session.get(f"{public}/metrics")).status == 404
+            assert (await session.get(f"{public}/healthz")).status == 200
+            metrics = await session.get(f"http://127.0.0.1:{metrics_port}/metrics")
+            assert metrics.status == 200 and "botox_bot_requests_total" in await metrics.text()
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 15) == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()

@@ -110,6 +110,7 @@ def test_platform_groups_read_the_platforms_usual_names(monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "tw")
     monkeypatch.setenv("BOTOX_BOT_PUBLIC_URL", "https://bot.clinic.example/")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
+    monkeypatch.setenv("BOTOX_BOT_STORE_KEY", "a-store-key-of-thirty-two-characters-or-more")
     settings = load_settings()
     assert settings.slack.bot_token.get_secret_value() == "xoxb-1" and settings.slack.staff_channel == "C0STAFF"
     assert settings.twilio.auth_token.get_secret_value() == "tw"
@@ -150,3 +151,52 @@ def test_the_engine_gets_its_own_config_and_no_credentials(monkeypatch):
     assert config.clinic_name == "Riverside Skin" and config.emergency_number == "911"
     values = [getattr(config, f.name) for f in dataclasses.fields(config)]
     assert not any(isinstance(v, SecretStr) for v in values) and "xoxb-secret" not in repr(config)
+
+
+# -- secrets and the URLs keys travel over -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BOTOX_BOT_WEBHOOK_SECRET", "a"),
+        ("BOTOX_BOT_WEBHOOK_SECRET", "s3cr3t-v4lue"),
+        ("BOTOX_BOT_WEBHOOK_SECRET", "a" * 40),  # long, but one letter
+        ("BOTOX_BOT_STORE_KEY", "short-key"),
+        ("BOTOX_BOT_METRICS_TOKEN", "0123"),
+    ],
+)
+def test_weak_secrets_are_refused_by_name_without_echoing_them(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert name in str(info.value) and "at least 32" in str(info.value)
+    assert len(value) < 5 or value not in str(info.value)
+
+
+def test_a_strong_secret_is_accepted(monkeypatch):
+    monkeypatch.setenv("BOTOX_BOT_WEBHOOK_SECRET", "Zq8v1Yb6mR2kT9wX4cN7pL0sH3jF5dGa")
+    assert load_settings().server.webhook_secret.get_secret_value().startswith("Zq8")
+
+
+@pytest.mark.parametrize("name", ["BOTOX_BOT_TEAMS_JWKS_URL", "SLACK_API_BASE_URL"])
+def test_key_set_and_api_urls_must_be_https_outside_this_machine(monkeypatch, name):
+    monkeypatch.setenv(name, "http://keys.example.com/keys")
+    with pytest.raises(SettingsError, match="https://"):
+        load_settings()
+    for local in ("http://127.0.0.1:8080/keys", "http://localhost/keys", "http://[::1]:9/keys", "https://k.example/x"):
+        monkeypatch.setenv(name, local)
+        load_settings()
+
+
+def test_redis_needs_a_store_key_where_redis_is_used(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6399/0")
+    settings = load_settings()  # `botox-bot ask` needs no Redis
+    with pytest.raises(SettingsError, match="BOTOX_BOT_STORE_KEY"):
+        _ = settings.redis
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch):
+    monkeypatch.setenv("BOTOX_BOT_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8,::1")
+    assert load_settings().server.trusted_proxies == ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]
+    monkeypatch.setenv("BOTOX_BOT_TRUSTED_PROXIES", "nginx")
+    with pytest.raises(SettingsError, match="BOTOX_BOT_TRUSTED_PROXIES"):
+        load_settings()

@@ -467,3 +467,15 @@ async def test_an_event_answered_after_its_ack_still_logs_its_reply(slack, api):
     assert reply["channel"] == "slack" and reply["intent"] == "duration" and reply["emergency"] is False
     assert reply["request_id"] == access["request_id"]
     assert "how long" not in json.dumps(reply)  # text stays out of the logs by default
+
+
+async def test_who_the_bot_is_is_asked_at_start_up_not_before_the_first_ack(slack, api):
+    """Bolt calls auth.test on the first event before acking it; with a slow Slack API that ack missed Slack's
+    3 s. The bot asks at start-up, once, and every event is acked without a Web API call first."""
+    client = await slack()
+    await api.wait_for("auth.test")  # before any event arrived
+    for n in range(1, 3):
+        post, _ = await ask(client, api, app_mention(f"<@{BOT_USER_ID}> how long does botox last?"), n)
+        assert post["thread_ts"]
+    assert len(api.calls("auth.test")) == 1
+    assert [name for name, _ in api.recorded][0] == "auth.test"

@@ -8,6 +8,7 @@ Every token is signed with an RSA key made for the run; activities have the shap
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import struct
@@ -638,3 +639,165 @@ def test_the_package_suggests_the_contents_topics(engine, settings):
     suggested = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert suggested == titles[:10] and "How Botox works" in suggested
     assert all(len(c["description"]) <= 128 for c in bot["commandLists"][0]["commands"])
+
+
+# -- where replies may go, and what Microsoft's endpoints hanging may cost (M2, M3, L6) -----------------
+ENTRA_ISSUER = f"https://login.microsoftonline.com/{TENANT_ID}/v2.0"
+
+
+@pytest.mark.parametrize(
+    "claims, why",
+    [
+        ({"serviceurl": None}, "a Bot Framework token always names its serviceUrl: one without it is refused"),
+        (
+            {"serviceurl": None, "iss": ENTRA_ISSUER, "tid": TENANT_ID},
+            "no claim: only a Bot Connector host, over https",
+        ),
+        ({"serviceurl": "SCHEME"}, "the claim names https where the activity names http"),
+        ({"serviceurl": "PORT"}, "the claim names another port of the same host"),
+    ],
+)
+async def test_replies_go_only_where_the_token_allows(teams, keys, connector, claims, why):
+    """The SDK posts the reply, with the bot's own outbound token, to the activity's serviceUrl: a token must
+    not be able to send it (and that token) anywhere else."""
+    from yarl import URL
+
+    client = await teams()
+    own = URL(connector.service_url)
+    swap = {"SCHEME": str(own.with_scheme("https")), "PORT": str(own.with_port(own.port + 1))}
+    claims = {k: swap.get(v, v) if isinstance(v, str) else v for k, v in claims.items()}
+    response = await post(client, message("hi", connector.service_url), keys.token(connector.service_url, **claims))
+    assert response.status == 401, why
+    await asyncio.sleep(0.1)
+    assert not connector.calls, why
+
+
+def test_without_a_claim_only_microsofts_bot_connector_hosts_over_https():
+    from botox_bot.channels.teams.auth import may_reply_to
+    from botox_bot.settings import TEAMS_SERVICE_HOSTS
+
+    entra = {"iss": ENTRA_ISSUER}
+    assert may_reply_to(entra, "https://smba.trafficmanager.net/amer/", TEAMS_SERVICE_HOSTS)
+    assert may_reply_to(entra, "https://SMBA.trafficmanager.net./emea/", TEAMS_SERVICE_HOSTS)
+    assert may_reply_to(entra, "https://smba.infra.gov.teams.microsoft.us/gcch/", TEAMS_SERVICE_HOSTS)
+    for url in (
+        "http://smba.trafficmanager.net/amer/",
+        "https://smba.trafficmanager.net:8443/amer/",
+        "https://smba.trafficmanager.net.evil.example/amer/",
+        "https://10.0.0.5/internal/",
+        "not a url",
+    ):
+        assert not may_reply_to(entra, url, TEAMS_SERVICE_HOSTS), url
+    assert not may_reply_to(
+        {"iss": "https://api.botframework.com"}, "https://smba.trafficmanager.net/amer/", TEAMS_SERVICE_HOSTS
+    )
+    claimed = {"iss": "https://api.botframework.com", "serviceurl": "https://smba.trafficmanager.net/amer/"}
+    assert may_reply_to(claimed, "https://smba.trafficmanager.net/amer/", ())
+    assert not may_reply_to(claimed, "https://smba.trafficmanager.net:444/amer/", ())
+
+
+def _provider(get_access_token):
+    from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase
+
+    def factory(configuration):
+        class Provider(AccessTokenProviderBase):
+            @property
+            def configuration(self):
+                return configuration
+
+            async def get_access_token(self, resource_url, scopes, force_refresh=False):
+                return get_access_token()
+
+            def get_token_credential(self):
+                raise NotImplementedError
+
+        return Provider()
+
+    return factory
+
+
+async def test_an_outbound_token_that_hangs_is_a_502_and_never_freezes_the_other_channels(
+    teams, keys, connector, monkeypatch
+):
+    """MSAL is synchronous: Microsoft's login endpoint hanging froze every channel for 50 s, then a 500."""
+    import threading
+
+    from botox_bot.channels.teams import TeamsChannel
+
+    entered, release = threading.Event(), threading.Event()
+
+    def hang():  # as MSAL's tenant discovery does, synchronously
+        entered.set()
+        release.wait(20)
+        return OUTBOUND_TOKEN
+
+    monkeypatch.setattr(TeamsChannel, "token_provider_factory", _provider(hang))
+    monkeypatch.setattr(TeamsChannel, "token_timeout_seconds", 1.0)
+    client = await teams()
+    try:
+        pending = asyncio.create_task(
+            post(client, message("how long does botox last?", connector.service_url), keys.token(connector.service_url))
+        )
+        assert await asyncio.to_thread(entered.wait, 20)
+        emergency = await client.post("/webhooks/rest/webhook", json={"sender": "p", "message": "I can't breathe"})
+        assert emergency.status == 200 and (await emergency.json())[0]["custom"]["emergency"] is True
+        assert not release.is_set()  # answered while the token was still hanging
+        response = await pending
+        assert response.status == 502 and (await response.json())["error"]["code"] == "reply_not_delivered"
+        assert not connector.calls
+    finally:
+        release.set()
+
+
+async def test_an_outbound_token_that_fails_is_a_502_logged_in_one_line(teams, keys, connector, monkeypatch, caplog):
+    from botox_bot.channels.teams import TeamsChannel
+
+    def refuse():
+        raise ConnectionError("login.microsoftonline.com unreachable")  # requests' ConnectionError, as seen
+
+    monkeypatch.setattr(TeamsChannel, "token_provider_factory", _provider(refuse))
+    client = await teams()
+    response = await post(client, message("hi", connector.service_url), keys.token(connector.service_url))
+    assert response.status == 502
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+    assert any(r.getMessage() == "teams reply not delivered" for r in caplog.records)
+
+
+async def test_token_checks_run_in_threads_of_their_own_a_few_at_a_time(teams, keys, connector, monkeypatch):
+    """The SDK fetches key sets in the default executor, which DNS lookups share: 12 made-up key ids with
+    Microsoft's key endpoint hanging held it all. Checks run in their own threads; past a queue, 429 at once."""
+    import threading
+    from collections import Counter
+
+    from botox_bot.app import CHANNELS
+    from botox_bot.channels.teams.auth import CHECK_WORKERS, CHECKS_WAITING
+
+    client = await teams()
+    (channel,) = [c for c in client.server.app[CHANNELS] if c.name == "teams"]
+    threads: list[str] = []
+    release = threading.Event()
+    real = channel.validator.validate_token
+
+    async def slow(token):  # a key-set fetch that hangs
+        threads.append(threading.current_thread().name)
+        release.wait(20)
+        return await real(token)
+
+    monkeypatch.setattr(channel.validator, "validate_token", slow)
+    token = keys.token(connector.service_url)
+    try:
+        tasks = [
+            asyncio.create_task(post(client, message("hi", connector.service_url), token))
+            for _ in range(CHECKS_WAITING + 4)
+        ]
+        for _ in range(400):
+            if len(threads) == CHECK_WORKERS and sum(t.done() for t in tasks) == 4:
+                break
+            await asyncio.sleep(0.025)
+        assert len(threads) == CHECK_WORKERS and sum(t.done() for t in tasks) == 4
+        assert await asyncio.to_thread(lambda: "free") == "free"  # the default executor was never involved
+    finally:
+        release.set()
+    statuses = Counter(r.status for r in await asyncio.gather(*tasks))
+    assert statuses == {202: CHECKS_WAITING, 429: 4}
+    assert set(threads) <= {f"botox-teams-keys_{i}" for i in range(CHECK_WORKERS)}

@@ -7,6 +7,7 @@ Twilio computes ``X-Twilio-Signature`` over the URL it called and the form field
 from __future__ import annotations
 
 import asyncio
+import uuid
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -27,16 +28,18 @@ def twilio(serve, settings):
     return start
 
 
-def sms_form(body: str, sender: str = CALLER) -> dict[str, str]:
-    """The fields Twilio posts for an incoming SMS (the set grows; the bot must not mind)."""
+def sms_form(body: str, sender: str = CALLER, sid: str | None = None) -> dict[str, str]:
+    """The fields Twilio posts for an incoming SMS (the set grows; the bot must not mind); each message has its
+    own ``MessageSid``, as each real one has."""
+    sid = sid or "SM" + uuid.uuid4().hex
     return {
         "ToCountry": "US",
         "ToState": "CA",
-        "SmsMessageSid": "SM0123456789abcdef0123456789abcdef",
+        "SmsMessageSid": sid,
         "NumMedia": "0",
         "ToCity": "",
         "FromZip": "94105",
-        "SmsSid": "SM0123456789abcdef0123456789abcdef",
+        "SmsSid": sid,
         "FromState": "CA",
         "SmsStatus": "received",
         "FromCity": "SAN FRANCISCO",
@@ -45,7 +48,7 @@ def sms_form(body: str, sender: str = CALLER) -> dict[str, str]:
         "To": "+15555550100",
         "ToZip": "",
         "NumSegments": "1",
-        "MessageSid": "SM0123456789abcdef0123456789abcdef",
+        "MessageSid": sid,
         "AccountSid": "AC" + "0" * 32,
         "From": sender,
         "ApiVersion": "2010-04-01",
@@ -498,3 +501,21 @@ async def test_the_spanish_greeting_without_clinic_details_says_them_in_spanish(
     english = await twiml(await post_signed(client, "/twilio/voice", call_form()))
     assert "your local emergency number" in spoken(english, "en-US")
     assert "y o u r" not in spoken(english, "en-US")  # a number in words is not spelled out
+
+
+async def test_a_replayed_sms_is_taken_once(twilio):
+    """Twilio's signature has no timestamp: a captured STOP would opt the patient out again whenever replayed.
+    Each MessageSid is taken once; a new message (a new sid) is answered as ever."""
+    client = await twilio()
+    stop = sms_form("STOP")
+    await twiml(await post_signed(client, "/twilio/sms", stop))
+    await twiml(await post_signed(client, "/twilio/sms", sms_form("START")))
+    replayed = await twiml(await post_signed(client, "/twilio/sms", stop))
+    assert sms_body(replayed) is None
+    answered = sms_body(await twiml(await post_signed(client, "/twilio/sms", sms_form("how long does botox last?"))))
+    assert answered and "3 to 4 months" in answered  # still subscribed: the replayed STOP changed nothing
+    question = sms_form("is it safe?")
+    assert sms_body(await twiml(await post_signed(client, "/twilio/sms", question)))
+    assert sms_body(await twiml(await post_signed(client, "/twilio/sms", question))) is None
+    metrics = await (await client.get("/metrics")).text()
+    assert 'botox_bot_rejected_total{channel="sms",reason="replay"} 2.0' in metrics

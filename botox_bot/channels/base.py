@@ -26,6 +26,9 @@ class Route:
     method: str
     path: str
     handler: Handler
+    max_body_bytes: int | None = None
+    """The largest body the handler reads, when smaller than the application's: an ``Expect: 100-continue``
+    declaring more gets 413 before the client uploads anything."""
 
 
 class Channel:
@@ -70,17 +73,21 @@ class Channel:
         rate_key: str | None = None,
         claim: Claim | None = None,
         *,
+        address: str | None = None,
         no_reply: str | None = None,
         contact: str | None = None,
     ) -> Reply:
         """The one way a channel reaches the core: the runtime's pipeline, with this channel's policy.
 
-        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit, and
+        Raises ``RateLimited`` on a patient channel when the sender (or ``rate_key``) is over the limit, or the
+        client ``address`` is (channels where the client is the patient's own device name it), and
         ``AlreadyClaimed`` when ``claim`` (a key that must be seen once, and for how long) was taken before.
         ``no_reply``: the channel will not send the reply, and why ("opted out"); staff are told so, with
         ``contact`` (how to reach the person instead), if the message is escalated.
         """
-        return await self.runtime.answer(message, self, rate_key, claim, no_reply=no_reply, contact=contact)
+        return await self.runtime.answer(
+            message, self, rate_key, claim, address=address, no_reply=no_reply, contact=contact
+        )
 
     def path(self, path: str) -> str:
         return f"{self.prefix}{path}" or "/"

@@ -27,6 +27,7 @@ from botox_bot.core.models import Message, Reply
 from botox_bot.runtime import AlreadyClaimed, BotRuntime, Claim, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model, read_limited, require_json
+from botox_bot.server.clients import client_address, networks
 from botox_bot.server.errors import Problem
 from botox_bot.server.replies import json_reply
 from botox_bot.settings import ServerSettings, Settings
@@ -89,12 +90,12 @@ async def read_rasa_body(request: web.Request, max_bytes: int) -> bytes:
     return await read_limited(request, max_bytes)
 
 
-async def answer_rasa(
-    channel: Channel, request: web.Request, body: RestRequest, claim: Claim | None = None
-) -> web.Response:
+async def answer_rasa(channel: Channel, body: RestRequest, address: str, claim: Claim | None = None) -> web.Response:
     """Answer one Rasa-format message through ``channel`` (the webhook, or the chat page's own route).
 
-    ``claim``: a signed request's signature, claimed with the rate limit (``AlreadyClaimed`` if replayed).
+    ``address`` is the client's (``botox_bot.server.clients``): its own limit holds a client that invents a
+    sender per message, and a message with no sender is counted by it alone. ``claim``: a signed request's
+    signature, claimed with the rate limit (``AlreadyClaimed`` if replayed).
     """
     sender = body.sender or f"anonymous-{uuid.uuid4().hex}"  # as Rasa does: no sender, no shared context
     message = Message(
@@ -104,14 +105,15 @@ async def answer_rasa(
         metadata=body.metadata or {},
         language=body.explicit_language(),
     )
-    try:  # no sender: the limit counts the address, since each anonymous message has a new id
-        reply = await channel.answer(message, rate_key=body.sender or f"ip:{request.remote}", claim=claim)
+    try:
+        reply = await channel.answer(message, rate_key=body.sender or f"ip:{address}", claim=claim, address=address)
     except RateLimited as limited:
-        wait = limited.retry_after
-        raise Problem(
-            429, "rate_limited", f"too many messages; wait {wait} seconds", {"Retry-After": str(wait)}
-        ) from None
-    return json_reply(rasa_messages(reply, sender))
+        raise too_many(limited.retry_after, "messages") from None
+    return json_reply(rasa_messages(reply, sender), headers={"Cache-Control": "no-store"})
+
+
+def too_many(wait: int, what: str) -> Problem:
+    return Problem(429, "rate_limited", f"too many {what}; wait {wait} seconds", {"Retry-After": str(wait)})
 
 
 class RestChannel(Channel):
@@ -124,6 +126,7 @@ class RestChannel(Channel):
     def __init__(self, runtime: BotRuntime, server: ServerSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
         self.server = server
+        self.trusted = networks(server.trusted_proxies)
 
     @classmethod
     def from_settings(cls, runtime: BotRuntime, settings: Settings, prefix: str = "") -> Self:
@@ -131,7 +134,7 @@ class RestChannel(Channel):
 
     def routes(self) -> list[Route]:
         return [
-            Route("POST", self.path(WEBHOOK_PATH), self.receive),
+            Route("POST", self.path(WEBHOOK_PATH), self.receive, self.server.max_body_bytes),
             Route("GET", self.path("/webhooks/rest/"), self.status),
             Route("OPTIONS", self.path(WEBHOOK_PATH), self.preflight),
         ]
@@ -182,8 +185,9 @@ class RestChannel(Channel):
         """Check, parse, answer: each refusal is a JSON error that says what to fix."""
         raw = await read_rasa_body(request, self.server.max_body_bytes)
         claim = self._authenticate(request, raw)  # before parsing: strangers learn nothing
+        body = parse_model(RestRequest, parse_json(raw))
         try:  # the signature is claimed with the rate limit and the context: one round trip to Redis
-            return await answer_rasa(self, request, parse_model(RestRequest, parse_json(raw)), claim)
+            return await answer_rasa(self, body, client_address(request, self.trusted), claim)
         except AlreadyClaimed:
             raise self._unauthorized("replay", "this signed request was already received; sign each one anew") from None
 

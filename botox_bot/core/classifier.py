@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from botox_bot.core.text import char_ngrams, features, model_tokens, word_features
+from botox_bot.core.wordcache import WordCache
 
 log = logging.getLogger("botox_bot.classifier")
 
@@ -29,7 +30,7 @@ MODEL_VERSION = "3"
 """Bump when features or training change, so caches of older models are not used."""
 
 DEFAULT_C = 8.0
-_WORD_CACHE_SIZE = 50_000  # words; cleared when full, so memory stays bounded whatever people type
+_WORD_CACHE_BYTES = 16 << 20  # cleared when full, so memory stays bounded whatever people type
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class IntentClassifier:
         self._idf = idf.astype(np.float64)
         self._weights = weights.astype(np.float64)  # (features, intents)
         self._bias = bias.astype(np.float64)
-        self._word_ids: dict[str, tuple[int, ...]] = {}  # a word's character n-grams, as vocabulary ids
+        self._word_ids: WordCache[tuple[int, ...]] = WordCache(_WORD_CACHE_BYTES)  # a word's n-grams, as ids
 
     @classmethod
     def train(cls, texts: Sequence[str], labels: Sequence[str], c: float = DEFAULT_C) -> IntentClassifier:
@@ -101,10 +102,8 @@ class IntentClassifier:
 
     def _ngram_ids(self, tok: str) -> tuple[int, ...]:
         """Patients reuse a small vocabulary: look each word's n-grams up once, not in every message."""
-        if len(self._word_ids) >= _WORD_CACHE_SIZE:
-            self._word_ids.clear()
         ids = tuple(i for i in map(self._vocab.get, char_ngrams(tok)) if i is not None)
-        self._word_ids[tok] = ids
+        self._word_ids.put(tok, ids)  # bounded in bytes; a word longer than any real one is not kept
         return ids
 
     def predict(self, text: str) -> Prediction:

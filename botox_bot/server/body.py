@@ -5,13 +5,62 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from pydantic import BaseModel, ValidationError
 
-from botox_bot.server.errors import Problem
+from botox_bot.server.errors import Problem, error_response
 
 M = TypeVar("M", bound=BaseModel)
 _CHUNK = 16_384
+
+
+def encoded_body(request: web.BaseRequest) -> bool:
+    """The request says its body is compressed (``Content-Encoding`` other than ``identity``).
+
+    No client of the bot compresses what it sends (Rasa widgets, Slack, Twilio, the Bot Connector), and a
+    megabyte of gzip inflates to a gigabyte: such a body is refused unread. The server runs with aiohttp's
+    ``auto_decompress`` off (``botox_bot.server.listen``), so nothing inflates it before this check either.
+    """
+    encoding = request.headers.get("Content-Encoding")
+    return encoding is not None and encoding.strip().lower() not in ("", "identity")
+
+
+def refuse_encoded_body() -> web.Response:
+    """415, and the connection closed: the rest of a compressed body is never read, let alone inflated."""
+    response = error_response(
+        415, "unsupported_media_type", "send the body uncompressed: Content-Encoding is not accepted here"
+    )
+    response.force_close()
+    return response
+
+
+def expect_handler(limit: int):
+    """``Expect: 100-continue`` answered only when the declared body fits: 413 before the client uploads it.
+
+    aiohttp's own handler says ``100 Continue`` to any length, so a client starts sending 100 MB only to be
+    refused after the first 16 KB.
+    """
+
+    async def expect(request: web.Request) -> web.StreamResponse | None:
+        expectation = request.headers.get("Expect", "").strip().lower()
+        if request.version != HttpVersion11 or not expectation:
+            return None
+        if expectation != "100-continue":
+            response = error_response(417, "expectation_failed", "only 'Expect: 100-continue' is understood")
+        elif encoded_body(request):
+            response = refuse_encoded_body()
+        elif request.content_length is not None and request.content_length > limit:
+            response = error_response(
+                413, "body_too_large", f"the body is {request.content_length} bytes; the limit is {limit}"
+            )
+        else:
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # as aiohttp's own handler: the response proper has not started
+            return None
+        response.force_close()  # the client may send the body anyway; it is not waited for
+        return response
+
+    return expect
 
 
 def require_json(request: web.Request) -> None:

@@ -47,6 +47,7 @@ async def json_errors(request: web.Request, handler) -> web.StreamResponse:
         try:
             response = from_http_exception(exc)
             response.headers["X-Request-ID"] = rid
+            response.headers["Server"] = "botox-bot"
             return response
         finally:
             request_id.reset(token)

@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from botox_bot.server.body import encoded_body, refuse_encoded_body
 from botox_bot.server.errors import Problem, error_response, from_http_exception, problem_response
 from botox_bot.server.logs import LINE_WRITTEN, new_request_id, request_fields, request_id
 from botox_bot.server.metrics import Metrics
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 log = logging.getLogger("botox_bot.http")
+SERVER = "botox-bot"
 
 
 def observed(
@@ -39,6 +41,7 @@ def observed(
         try:
             response = await _safely(handler, request, timeout)
             response.headers["X-Request-ID"] = rid
+            response.headers["Server"] = SERVER  # not aiohttp's banner with its version and Python's
             elapsed = time.perf_counter() - started
             metrics.requests.labels(channel, str(response.status)).inc()
             metrics.latency.labels(channel).observe(elapsed)
@@ -66,6 +69,8 @@ def observed(
 
 
 async def _safely(handler: Handler, request: web.Request, timeout: float | None) -> web.StreamResponse:
+    if encoded_body(request):
+        return refuse_encoded_body()
     try:
         async with asyncio.timeout(timeout):
             return await handler(request)

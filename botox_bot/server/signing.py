@@ -10,7 +10,8 @@ constant-time; a timestamp outside the window, or a signature already seen insid
 
 A browser cannot keep a secret, so the web chat page gets a *web token* instead: the server's own HMAC over a
 sender id and an expiry, issued with the page. It proves the request came through the page the server served
-(and pins the sender id, so the rate limit cannot be dodged by inventing senders), nothing more.
+and pins the sender id, nothing more. Each page load mints a new sender, so the limits that hold a client who
+reloads are per client address (``botox_bot.server.clients``): on page loads and on messages.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str], max_age: int, n
     stamp = headers.get(TIMESTAMP_HEADER)
     if not signature or not stamp:
         raise SignatureError(f"the request must be signed: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}")
+    if not (signature.isascii() and stamp.isascii()):  # bytes that are not text (aiohttp keeps them as surrogates)
+        raise SignatureError(f"{TIMESTAMP_HEADER} and {SIGNATURE_HEADER} must be ASCII")
     try:
         timestamp = int(stamp)
     except ValueError:
@@ -70,7 +73,7 @@ def issue_web_token(secret: str, sender: str, ttl_seconds: int, now: float | Non
 def check_web_token(secret: str, token: str, now: float | None = None) -> str:
     """The sender id ``token`` was issued for; ``SignatureError`` unless this server issued it and it is current."""
     parts = token.rsplit(".", 2)
-    if len(parts) != 3:
+    if len(parts) != 3 or not token.isascii():  # a token this server issued is ASCII: the sender is a uuid
         raise SignatureError("the web token is malformed; reload the page")
     owner, expires, mac = parts
     if not hmac.compare_digest(_mac(secret, f"web:{owner}:{expires}".encode()).encode(), mac.encode()):

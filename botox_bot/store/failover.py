@@ -6,6 +6,9 @@ context, once-only claims, counters and rate-limit counts. Set writes are the ex
 they are what must not be lost (an SMS STOP or START), so one made while Redis is down is honoured locally
 meanwhile and written to Redis as soon as it is back.
 
+Once-only claims are written to both, always (write-through): a signature or a Slack event seen while Redis was
+up is still refused while it is down, or after it restarted empty.
+
 When a call fails, the store turns degraded at once (one log line, ``/readyz`` says so) and stops calling
 Redis, so no request waits on a dead server; a background task pings it each second and switches back by
 itself when it answers.
@@ -85,12 +88,15 @@ class FailoverStore:
         claim_key: str | None = None,
         claim_ttl: float = 0,
     ) -> Gathered:
+        # a claim is taken here too, always (write-through, as ``claim``): a replay is refused through an outage
+        if claim_key is not None and not await self.fallback.claim(claim_key, claim_ttl):
+            return Gathered(None, None, claimed=False)
         if not self.degraded:  # the hot path: one call, no generic dispatch
             try:
                 return await self.primary.gather(context_key, rate_key, per_minute, claim_key, claim_ttl)
             except _FAILURES as exc:
                 self._degrade(exc)
-        return await self.fallback.gather(context_key, rate_key, per_minute, claim_key, claim_ttl)
+        return await self.fallback.gather(context_key, rate_key, per_minute)  # the claim is taken above
 
     async def get_context(self, key: str) -> dict[str, Any] | None:
         return await self._call("get_context", key)
@@ -99,7 +105,15 @@ class FailoverStore:
         await self._call("set_context", key, context, ttl_seconds)
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
-        return await self._call("claim", key, ttl_seconds)
+        """Claimed in Redis and, always, here too: a request replayed while Redis is down (or after it restarted
+        empty) is still refused by the instance that saw it first."""
+        local = await self.fallback.claim(key, ttl_seconds)
+        if not self.degraded:
+            try:
+                return await self.primary.claim(key, ttl_seconds) and local
+            except _FAILURES as exc:
+                self._degrade(exc)
+        return local
 
     async def increment(self, name: str, field: str) -> None:
         await self._call("increment", name, field)
@@ -164,6 +178,10 @@ class FailoverStore:
             pass
 
 
-def store_from_url(url: str | None) -> MemoryStore | FailoverStore:
-    """``REDIS_URL`` set: Redis with failover to memory; unset: memory only."""
-    return FailoverStore(RedisStore(url)) if url else MemoryStore()
+def store_from_url(url: str | None, key: str | None = None) -> MemoryStore | FailoverStore:
+    """``REDIS_URL`` set: Redis with failover to memory, its keys hashed with ``key``; unset: memory only."""
+    if not url:
+        return MemoryStore()
+    if not key:
+        raise ValueError("a Redis store needs a key for the hashes that stand for sender ids (BOTOX_BOT_STORE_KEY)")
+    return FailoverStore(RedisStore(url, key))

@@ -3,6 +3,10 @@
 Each piece of state a channel keeps is a small helper over these in the channel's own folder (SMS opt-outs in
 ``channels/twilio/optouts.py``, Slack feedback in ``channels/slack/feedback.py``), so a new kind of state costs
 no change here, nor in the memory, Redis and failover stores.
+
+Keys and set members may name a patient (``sms:+15551234567``): a store that keeps them at rest keeps only their
+keyed hashes (``RedisStore``), so callers pass them as they are. Counter names and fields are the exception:
+kept readable, they must never name anyone.
 """
 
 from __future__ import annotations
@@ -58,7 +62,10 @@ class Store(Protocol):
         ...
 
     async def increment(self, name: str, field: str) -> None:
-        """Add one to the counter ``field`` of ``name`` (counts shared by every instance, unlike metrics)."""
+        """Add one to the counter ``field`` of ``name`` (counts shared by every instance, unlike metrics).
+
+        Both are kept as they are, for people to read: aggregate counts (``feedback``, ``duration:yes``), never
+        a sender id or anything else that names someone."""
         ...
 
     async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:

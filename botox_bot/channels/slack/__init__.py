@@ -3,7 +3,8 @@
 slack-bolt does the Slack side (signature check, URL verification, acks, retries of its own, the Web API
 client); this module only turns Slack payloads into ``Message`` and a ``Reply`` into Block Kit. Bolt acks an
 event before its listener runs, so Slack's 3-second limit holds however long a Web API call takes; slash
-commands are answered inside the ack, because answering takes well under a millisecond.
+commands are answered inside the ack, because answering takes well under a millisecond. The one Web API call
+Bolt would make before an ack, ``auth.test`` (who the bot is), is made at start-up instead and kept.
 
 ``register`` adds the listeners to any Bolt ``AsyncApp``: a clinic with its own Slack app uses the bot as a
 plugin. ``SlackChannel`` is the bot's own app, mounted at ``POST /slack/events``, or connected over Socket
@@ -12,6 +13,7 @@ Mode when ``SLACK_APP_TOKEN`` is set.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
@@ -21,6 +23,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
@@ -246,7 +249,8 @@ class _NoTokenWarning(logging.Filter):
     """Bolt reads SLACK_BOT_TOKEN itself and warns that our client (which carries it) wins: noise."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        text = record.getMessage()
+        return "`token` will be unused" not in text and "(or SLACK_BOT_TOKEN env variable) will be ignored" not in text
 
 
 class SlackChannel(Channel):
@@ -263,11 +267,15 @@ class SlackChannel(Channel):
         signing_secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
         bolt_log = logging.getLogger("botox_bot.slack.bolt")
         bolt_log.addFilter(_NoTokenWarning())
+        self._identity: dict[str, Any] | None = None  # auth.test's answer: the bot's user id, team, bot id
+        self._identifying: asyncio.Task[dict[str, Any]] | None = None
+        self._warming: asyncio.Task[None] | None = None
         self.bolt = AsyncApp(
             client=self.client,
             signing_secret=signing_secret or "",
             request_verification_enabled=signing_secret is not None,
             logger=bolt_log,
+            authorize=self._authorizer(),
         )
         self.desk: SlackDesk | None = None
         if slack.staff_channel:
@@ -330,10 +338,57 @@ class SlackChannel(Channel):
             return True
         try:
             return self.verifier.is_valid_request(body, dict(request.headers))
-        except ValueError:  # a timestamp that is not a number
+        except (ValueError, TypeError):  # a timestamp that is not a number; a signature that is not ASCII
             return False
 
+    # -- who the bot is: auth.test once, at start-up, not before the first event's ack -----------------------
+    def _authorizer(self):
+        """Bolt's authorization for every request, from the identity fetched at start-up (Bolt alone calls
+        auth.test inline on the first event, before acking it: 5 s of a slow Slack API past Slack's 3 s).
+
+        A plain function: Bolt passes arguments by the names it finds in the signature."""
+        token = self.slack.bot_token.get_secret_value()
+
+        async def authorize(enterprise_id: str | None = None, user_id: str | None = None) -> AuthorizeResult:
+            identity = await self._bot_identity()
+            return AuthorizeResult(
+                enterprise_id=identity.get("enterprise_id") or enterprise_id,
+                team_id=identity.get("team_id"),
+                bot_id=identity.get("bot_id"),
+                bot_user_id=identity.get("user_id"),
+                bot_token=token,
+                user_id=user_id,
+            )
+
+        return authorize
+
+    async def _bot_identity(self) -> dict[str, Any]:
+        if self._identity is None:
+            if self._identifying is None or (self._identifying.done() and self._identifying.exception()):
+                self._identifying = asyncio.create_task(self._auth_test(), name="botox-bot slack auth.test")
+            self._identity = await asyncio.shield(self._identifying)
+        return self._identity
+
+    async def _auth_test(self) -> dict[str, Any]:
+        response = await self.client.auth_test()
+        return dict(response.data) if isinstance(response.data, dict) else {}
+
+    def _identify_in_background(self) -> None:
+        """Start-up does not wait on Slack (other channels answer meanwhile); a failure is retried on first use."""
+
+        async def identify() -> None:
+            try:
+                await self._bot_identity()
+            except Exception as exc:  # Slack unreachable at start-up: the first event tries again
+                log.warning(
+                    "slack auth.test failed at start-up; retried on the first event",
+                    extra={"error": type(exc).__name__},
+                )
+
+        self._warming = asyncio.create_task(identify(), name="botox-bot slack identity")
+
     async def start(self) -> None:
+        self._identify_in_background()
         if not self.slack.app_token:
             return
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -346,6 +401,8 @@ class SlackChannel(Channel):
         log.info("slack socket mode connected")
 
     async def stop(self) -> None:
+        if self._warming is not None and not self._warming.done():
+            self._warming.cancel()
         if self._socket_mode is not None:
             await self._socket_mode.close_async()
 

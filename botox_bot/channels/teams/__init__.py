@@ -7,10 +7,11 @@ Adaptive Card (``botox_bot.channels.teams.cards``). Who may call, and the two se
 are in ``botox_bot.channels.teams.auth``.
 
 ``POST /api/messages`` is the one route. Its handler checks the token first (so strangers learn nothing), then
-the body (malformed JSON or something that is not an activity: 400), then that the token's ``serviceurl`` claim
-names the activity's ``serviceUrl`` host (so a token cannot send replies, and the bot's own outbound token,
-elsewhere), then hands the request to the SDK's ``start_agent_process``. The token check guards that route
-alone; the other channels never see it.
+the body (malformed JSON or something that is not an activity: 400), then that the reply may go to the
+activity's ``serviceUrl`` (``auth.may_reply_to``: the token's ``serviceurl`` claim names that origin, or, for a
+token without one that is not the Bot Connector's own, a documented Bot Connector host; so a token cannot send
+replies, and the bot's own outbound token, elsewhere), then hands the request to the SDK's
+``start_agent_process``. The token check guards that route alone; the other channels never see it.
 
 What the bot does with each activity:
 
@@ -50,10 +51,14 @@ from yarl import URL
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.formatting import topic_choices
 from botox_bot.channels.teams.auth import (
+    TOKEN_TIMEOUT_SECONDS,
     ProviderFactory,
+    TokenChecks,
+    TokenUnavailable,
     auth_configuration,
     authorize,
     connections,
+    may_reply_to,
     token_validator,
     unauthorized,
 )
@@ -165,13 +170,17 @@ class TeamsChannel(Channel):
     label = "Microsoft Teams"
     token_provider_factory: ProviderFactory = MsalAuth
     """Where outbound tokens come from (``teams_auth``, seam 2). Tests replace it with a local provider."""
+    token_timeout_seconds: float = TOKEN_TIMEOUT_SECONDS
+    """How long an outbound token may take (MSAL, run off the event loop) before the reply is a 502."""
 
     def __init__(self, runtime: BotRuntime, teams: TeamsSettings, prefix: str = ""):
         super().__init__(runtime, prefix)
         self.teams = teams
         self.auth_config = auth_configuration(teams)
         self.validator = token_validator(self.auth_config, teams.jwks_url or None)
-        manager = connections(self.auth_config, type(self).token_provider_factory)
+        self.checks = TokenChecks()
+        self.service_hosts = frozenset(teams.service_hosts)
+        manager = connections(self.auth_config, type(self).token_provider_factory, type(self).token_timeout_seconds)
         self.adapter = CloudAdapter(connection_manager=manager)
         self.adapter.on_turn_error = None  # errors reach the server's wrapper: logged there, never sent to a chat
         self.storage = MemoryStorage()  # the SDK's turn state; the bot keeps none of its own there
@@ -229,24 +238,27 @@ class TeamsChannel(Channel):
                 extra={"jwks_url": s.jwks_url},
             )
 
+    async def stop(self) -> None:
+        self.checks.close()
+
     async def messages(self, request: web.Request) -> web.StreamResponse:
         """Token, then body, then the SDK's turn; 202 once the reply (if any) has been sent."""
         try:
-            identity = await authorize(request, self.validator)
+            identity = await authorize(request, self.validator, self.checks)
         except Problem as problem:
             self.runtime.metrics.rejected.labels(NAME, problem.code).inc()
             raise
         activity = await _read_activity(request)
-        claimed = identity.get_claim_value("serviceurl")
-        if claimed is not None and not _same_host(claimed, activity.service_url):
+        anonymous = not identity.claims  # the unsafe local mode: no token, and no outbound token to take either
+        if not anonymous and not may_reply_to(identity.claims, activity.service_url, self.service_hosts):
             self.runtime.metrics.rejected.labels(NAME, "service_url").inc()
-            raise unauthorized("bad_token", "the token was issued for another serviceUrl than the activity's")
+            raise unauthorized("bad_token", "the token does not allow replies to this activity's serviceUrl")
         if self.desk is not None:
             await self.desk.learn(activity)  # the staff channel's address, for posting escalations there
         request["claims_identity"] = identity  # where the SDK's adapter reads it (as its own decorator leaves it)
         try:
             response = await start_agent_process(request, self.agent, self.adapter)
-        except (TimeoutError, aiohttp.ClientError) as exc:  # the Bot Connector did not take the reply
+        except (TimeoutError, aiohttp.ClientError, TokenUnavailable) as exc:  # the Bot Connector did not take the reply
             self.runtime.metrics.rejected.labels(NAME, "reply_not_delivered").inc()
             log.error("teams reply not delivered", extra={"error": type(exc).__name__})
             raise Problem(502, "reply_not_delivered", "the answer could not be sent to the Bot Connector") from None
@@ -287,15 +299,6 @@ async def _read_activity(request: web.Request) -> Activity:
 
 async def _acknowledge(context: TurnContext, state: TurnState) -> None:
     """Typing, reactions, installation updates, edits...: received, nothing to say."""
-
-
-def _same_host(claimed: object, service_url: str) -> bool:
-    """The token's ``serviceurl`` claim and the activity's ``serviceUrl`` name the same host."""
-    try:
-        host = URL(claimed).host if isinstance(claimed, str) else None
-        return host is not None and host == URL(service_url).host
-    except ValueError:
-        return False
 
 
 def _conversation_type(activity: Activity) -> str | None:

@@ -19,7 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from botox_bot.channels.base import Route
 from botox_bot.channels.formatting import clinic_detail, served_languages
 from botox_bot.channels.phrases import FALLBACK, available, phrases, plain_word
-from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio import FORM_LIMIT_BYTES, TwilioChannel
 from botox_bot.channels.twilio.optouts import OptOuts
 from botox_bot.channels.twilio.outbound import TwilioMessages
 from botox_bot.channels.twilio.phone_text import sms_text
@@ -29,6 +29,7 @@ from botox_bot.runtime import BotRuntime, RateLimited
 from botox_bot.settings import TwilioSettings
 
 SMS_PATH = "/twilio/sms"
+REPLAY_WINDOW_SECONDS = 7 * 86400  # a replayed STOP or START within a week of the original changes nothing
 KINDS = ("stop", "start", "help")
 _TWILIO_OPT_OUT_TYPES = {"STOP": "stop", "START": "start", "HELP": "help"}
 
@@ -73,16 +74,29 @@ class SmsChannel(TwilioChannel):
             runtime.desk.add_deliverer(self.name, outbound.deliver)
 
     def routes(self) -> list[Route]:
-        return [Route("POST", self.path(SMS_PATH), self.receive)]
+        return [Route("POST", self.path(SMS_PATH), self.receive, FORM_LIMIT_BYTES)]
 
     async def receive(self, request: web.Request) -> web.Response:
         form = await self.verified_form(request)
         sender, body = form.get("From", ""), form.get("Body", "")
         response = MessagingResponse()
+        if not await self._first_delivery(form.get("MessageSid", "")):
+            return self.twiml(response)  # a replay of a message already handled: no second answer, no re-STOP
         text = await self._reply(sender, body, form.get("OptOutType"))
         if text:
             response.message(text)
         return self.twiml(response)
+
+    async def _first_delivery(self, message_sid: str) -> bool:
+        """Twilio's signature has no timestamp, so a captured request (a STOP, a START, a question) verifies for
+        ever; each message's ``MessageSid`` is taken once within ``REPLAY_WINDOW_SECONDS`` (see
+        docs/channels/twilio.md for what that leaves open)."""
+        if not message_sid:
+            return True
+        if await self.runtime.store.claim(f"twilio:sms:{message_sid}", REPLAY_WINDOW_SECONDS):
+            return True
+        self.runtime.metrics.rejected.labels(self.name, "replay").inc()
+        return False
 
     async def _reply(self, sender: str, body: str, twilio_handled: str | None = None) -> str | None:
         """STOP, START and HELP first (what carriers expect), then the opt-out, then the bot."""

@@ -19,7 +19,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from botox_bot.channels.base import Route
 from botox_bot.channels.formatting import clinic_detail, served_languages, topic_choices
 from botox_bot.channels.phrases import Phrases, phrases, plain_words
-from botox_bot.channels.twilio import TwilioChannel
+from botox_bot.channels.twilio import FORM_LIMIT_BYTES, TwilioChannel
 from botox_bot.channels.twilio.phone_text import speech_text, spoken_number
 from botox_bot.core.models import Message, Reply
 from botox_bot.runtime import RateLimited
@@ -37,8 +37,8 @@ class VoiceChannel(TwilioChannel):
 
     def routes(self) -> list[Route]:
         return [
-            Route("POST", self.path(VOICE_PATH), self.receive),
-            Route("POST", self.path(CONNECT_PATH), self.connect),
+            Route("POST", self.path(VOICE_PATH), self.receive, FORM_LIMIT_BYTES),
+            Route("POST", self.path(CONNECT_PATH), self.connect, FORM_LIMIT_BYTES),
         ]
 
     async def receive(self, request: web.Request) -> web.Response:

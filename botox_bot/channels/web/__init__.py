@@ -30,11 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from botox_bot.channels.base import Channel, Route
 from botox_bot.channels.formatting import clinic_detail, served_languages, topic_choices
 from botox_bot.channels.phrases import phrases
-from botox_bot.channels.rest import RestRequest, answer_rasa, read_rasa_body
+from botox_bot.channels.rest import RestRequest, answer_rasa, read_rasa_body, too_many
 from botox_bot.core.language import locale_language
-from botox_bot.runtime import BotRuntime
+from botox_bot.runtime import BotRuntime, RateLimited
 from botox_bot.server import signing
 from botox_bot.server.body import parse_json, parse_model
+from botox_bot.server.clients import client_address, networks
 from botox_bot.server.errors import Problem
 from botox_bot.settings import ServerSettings, Settings
 
@@ -114,6 +115,7 @@ class WebChatChannel(Channel):
         self.privacy_notice = privacy_notice.strip()  # the clinic's own; empty: the phrases' default, per language
         # the desk: staff replies wait in the shared outbox for the page's long poll (``updates``)
         runtime.desk.add_deliverer(self.name, runtime.desk.push_outbox)
+        self.trusted = networks(server.trusted_proxies)
         self._page = _read("index.html")
         self._assets = {name: _read(name).encode("utf-8") for name in _ASSETS}
         # in the asset URLs, so a browser never runs last release's script with this release's page
@@ -122,13 +124,18 @@ class WebChatChannel(Channel):
     def routes(self) -> list[Route]:
         return [
             Route("GET", self.path("/"), self.page),
-            Route("POST", self.path(MESSAGES_PATH), self.messages),
+            Route("POST", self.path(MESSAGES_PATH), self.messages, self.server.max_body_bytes),
             Route("GET", self.path(UPDATES_PATH), self.updates),
-            Route("POST", self.path(FEEDBACK_PATH), self.feedback),
+            Route("POST", self.path(FEEDBACK_PATH), self.feedback, self.server.max_body_bytes),
             *(Route("GET", self.path(f"/chat/{name}"), self._asset_handler(name)) for name in _ASSETS),
         ]
 
     async def page(self, request: web.Request) -> web.Response:
+        """The page, with a new sender id (and web token): counted per client address, as each is a new sender."""
+        try:
+            await self.runtime.admit_visit(self, client_address(request, self.trusted))
+        except RateLimited as limited:
+            raise too_many(limited.retry_after, "page loads") from None
         sender = f"web-{uuid.uuid4().hex}"
         secret = self.server.webhook_secret
         token = signing.issue_web_token(secret.get_secret_value(), sender, WEB_TOKEN_TTL_SECONDS) if secret else ""
@@ -196,7 +203,7 @@ class WebChatChannel(Channel):
         body = parse_model(RestRequest, parse_json(raw))
         if pinned is not None and body.sender != pinned:
             raise self._unauthorized("the web token belongs to another sender")
-        return await answer_rasa(self, request, body)
+        return await answer_rasa(self, body, client_address(request, self.trusted))
 
     async def updates(self, request: web.Request) -> web.Response:
         """The page's long poll: staff replies and desk notices for this page's conversation, as soon as there are

@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from botox_bot.core.text import clean
 from botox_bot.core.triage import lexicon_en, lexicon_es
+from botox_bot.core.wordcache import word_cache
 
 MAX_CHARS = 2000
 
@@ -117,14 +117,14 @@ def is_word(token: str) -> bool:
     return token in _PROTECTED or _zipf(token) >= threshold
 
 
-@lru_cache(maxsize=1 << 16)
+@word_cache(4 << 20)  # bounded in bytes; long tokens not kept (botox_bot.core.wordcache)
 def _zipf(token: str) -> float:
     from wordfreq import zipf_frequency  # imported on first use: most messages never need it
 
     return max(zipf_frequency(token, "en"), zipf_frequency(token, "es"))
 
 
-@lru_cache(maxsize=1 << 16)
+@word_cache(8 << 20)
 def correct(token: str) -> str:
     """The token, or the symptom word it is a typo of (may return two words for a run-together token)."""
     if token in _SHORTHAND:

@@ -14,10 +14,12 @@ import importlib
 import json
 import sys
 from collections.abc import Iterable, Mapping
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+from botox_bot.core.wordcache import word_cache
 
 # Python 3.11+ keeps the regex parser in private modules; it is only used at import time, and a future Python
 # without them means no prefilter (every rule runs), never a wrong one.
@@ -174,7 +176,7 @@ class Prefilter:
                 index.setdefault(piece, set()).add(name)
         self._index = {piece: frozenset(names) for piece, names in index.items()}
         self._longest = max((len(p) for p in self._index), default=0)
-        self.names_for = lru_cache(maxsize=1 << 16)(self._names_for)
+        self.names_for = word_cache(8 << 20)(self._names_for)  # bounded in bytes (botox_bot.core.wordcache)
 
     def _names_for(self, token: str) -> frozenset[str]:
         """Names with a piece inside this token: every substring is looked up (tokens are short)."""
