@@ -230,6 +230,7 @@ async def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        env["BOTOX_BOT_STORE_KEY"] = "bench-store-key-for-the-keyed-hashes-0123456789"
     cmd = [sys.executable, "-m", "botox_bot", "serve", "--port"]
     servers = [Server(f"bot{i}", cmd, env) for i in range(args.instances)]
     try:

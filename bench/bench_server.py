@@ -313,6 +313,9 @@ def start_redis(folder: Path) -> subprocess.Popen:
     raise SystemExit("redis-server did not start")
 
 
+STORE_KEY = "bench-store-key-for-the-keyed-hashes-0123456789"  # BOTOX_BOT_STORE_KEY with REDIS_URL
+
+
 def bot_env(cache: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_") and k != "REDIS_URL"}
     env.update(BOTOX_BOT_CACHE_DIR=cache, BOTOX_BOT_SHUTDOWN_TIMEOUT_SECONDS="2", BOTOX_BOT_RATE_LIMIT="0")
@@ -393,9 +396,12 @@ def main() -> int:
             elif name in ("w1", "w2"):
                 made = [bot(name, bot_env(cache), int(name[1]))]
             elif name == "w1r":
-                made = [bot(name, bot_env(cache, REDIS_URL=redis.url), 1)]
+                made = [bot(name, bot_env(cache, REDIS_URL=redis.url, BOTOX_BOT_STORE_KEY=STORE_KEY), 1)]
             elif name == "i2r":
-                made = [bot(f"i2r-{k}", bot_env(cache, REDIS_URL=redis.url), 1) for k in range(2)]
+                made = [
+                    bot(f"i2r-{k}", bot_env(cache, REDIS_URL=redis.url, BOTOX_BOT_STORE_KEY=STORE_KEY), 1)
+                    for k in range(2)
+                ]
             else:
                 raise SystemExit(f"unknown target {name}")
             servers += made

@@ -102,7 +102,7 @@ def main() -> None:
             for label, url in (("TCP", tcp), ("Unix socket", unix)):
 
                 async def run(url: str = url) -> float:
-                    store = RedisStore(url)
+                    store = RedisStore(url, "bench-store-key-for-the-keyed-hashes-0123456789")
                     try:
                         return await requests_us(store)
                     finally:

@@ -19,7 +19,7 @@ from botox_bot.app import RUNTIME, create_app
 from botox_bot.core.engine import Engine
 from botox_bot.store.failover import FailoverStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import RedisServer
+from tests.redis_server import STORE_KEY, RedisServer
 from tests.slack_mock import STAFF_USER, SlackWebAPIMock, block_actions, channel_message, event_callback, signed_headers
 
 pytestmark = pytest.mark.slow
@@ -56,12 +56,13 @@ async def two(redis, engine, settings):
                 slack_api_base_url=slack.base_url,
                 staff_channel=STAFF,
                 redis_url=redis.url,
+                store_key=SecretStr(STORE_KEY),
                 webhook_secret=None,
             )
         )
         clients = []
         for _ in range(2):
-            store = FailoverStore(RedisStore(redis.url), retry_seconds=0.2)
+            store = FailoverStore(RedisStore(redis.url, STORE_KEY), retry_seconds=0.2)
             app = create_app(
                 conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store
             )

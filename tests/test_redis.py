@@ -90,7 +90,7 @@ async def test_gather_is_claim_rate_limit_and_context_in_one_call(store):
 
 async def test_gather_survives_redis_forgetting_its_scripts(redis):
     """After a restart or SCRIPT FLUSH, Redis has no cached script: the client sends it again, once."""
-    store = RedisStore(redis.url)
+    store = RedisStore(redis.url, STORE_KEY)
     assert (await store.gather("rest:s", "rest:s", 5)).retry_after is None
     await store.client.script_flush()
     assert (await store.gather("rest:s", "rest:s", 5)).retry_after is None

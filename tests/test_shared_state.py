@@ -96,7 +96,7 @@ async def test_a_redis_that_accepts_and_never_answers_fails_the_call_instead_of_
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    store = RedisStore(f"redis://127.0.0.1:{port}", timeout=0.2)
+    store = RedisStore(f"redis://127.0.0.1:{port}", "a-store-key-of-enough-length-0123456789", timeout=0.2)
     try:
         with pytest.raises(RedisTimeoutError):
             await asyncio.wait_for(store.gather("c", "r", 10), 5)  # the outer bound only guards the test itself

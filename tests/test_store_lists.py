@@ -9,7 +9,7 @@ import pytest
 
 from botox_bot.store import MemoryStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import RedisServer
+from tests.redis_server import STORE_KEY, RedisServer
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ async def store(request):
         return
     server = request.getfixturevalue("redis_server")
     server.flush()
-    shared = RedisStore(server.url)
+    shared = RedisStore(server.url, STORE_KEY)
     yield shared
     await shared.close()
 
