@@ -4,7 +4,7 @@
   again), and bytes a sender (tracemalloc), with its bound of 20,000 senders;
 - a request's store calls, as the runtime and the engine make them (``gather`` with a rate limit, then
   ``set_context``), 32 requests in flight: the memory store, and Redis (a redis-server this bench starts, on TCP
-  and on a Unix socket) through the store's redis-py client: CPU microseconds a request in this process.
+  and on a Unix socket) through the store's own pipelined client: CPU microseconds a request in this process.
 Medians of 5 runs.
 """
 

@@ -232,8 +232,8 @@ class BotRuntime:
         ``no_reply``: the channel will not deliver the reply, and why ("opted out"); an escalation then says so,
         with ``contact`` (how staff can reach the person instead) rather than "answer sent".
 
-        With Redis, the claim, the sender's rate limit and context are one round trip (``Store.gather``), the
-        address's limit one more where a channel names it, and the engine's context write the only other.
+        With Redis, the claim, the sender's and the address's rate limits and the context are one round trip
+        (``Store.gather``), and the engine's context write the only other.
         """
         engine = self._engine
         if engine is None:
@@ -242,20 +242,20 @@ class BotRuntime:
         held = None
         if source.patient or claim is not None:
             limit = self.settings.rate_limit if source.patient else 0
+            claim_key, claim_ttl = claim or (None, 0)
+            by_address = source.patient and address is not None
             gathered = await self.store.gather(
                 engine.context_key(message),
                 f"{source.name}:{rate_key or message.sender_id}" if limit > 0 else None,
                 limit,
-                *(claim or (None, 0)),
+                claim_key,
+                claim_ttl,
+                (f"address:{address}", self.settings.address_rate_limit) if by_address else None,
             )
             if not gathered.claimed:
                 raise AlreadyClaimed()
-            waits = [gathered.retry_after]
-            if source.patient and address is not None:
-                waits.append(await self._count_hit(f"address:{address}", self.settings.address_rate_limit))
-            wait = max((w for w in waits if w is not None), default=None)
-            if wait is not None:
-                self._over_limit(engine, message, source, wait)
+            if gathered.retry_after is not None:
+                self._over_limit(engine, message, source, gathered.retry_after)
             context = gathered.context or {}
         if source.patient:
             early, held = await self._desk_first(engine, message, source)

@@ -88,11 +88,21 @@ async def test_gather_is_claim_rate_limit_and_context_in_one_call(store):
     assert (await store.gather("rest:none")).context is None
 
 
+async def test_gather_counts_a_second_window_apart(store):
+    """A client address that invents a sender per message is held by its own window, in the same call."""
+    address = ("address:203.0.113.9", 2)
+    first = [await store.gather("rest:x", f"rest:x{i}", 5, second_limit=address) for i in range(2)]
+    assert [g.retry_after for g in first] == [None, None]
+    third = await store.gather("rest:x", "rest:x9", 5, second_limit=address)
+    assert third.retry_after is not None and 1 <= third.retry_after <= 60  # a new sender, the same address
+    assert (await store.gather("rest:x", "rest:x9", 5)).retry_after is None  # the sender's own window allows it
+
+
 async def test_gather_survives_redis_forgetting_its_scripts(redis):
     """After a restart or SCRIPT FLUSH, Redis has no cached script: the client sends it again, once."""
     store = RedisStore(redis.url, STORE_KEY)
     assert (await store.gather("rest:s", "rest:s", 5)).retry_after is None
-    await store.client.script_flush()
+    await store.client.execute("SCRIPT", "FLUSH")
     assert (await store.gather("rest:s", "rest:s", 5)).retry_after is None
     await store.close()
 
@@ -103,11 +113,13 @@ async def test_redis_keys_are_the_ones_older_releases_wrote(redis):
     from botox_bot.channels.twilio.optouts import OptOuts
 
     shared = RedisStore(redis.url, STORE_KEY)
-    await shared.client.sadd("botox-bot:opted-out", "+1555")  # as the release before the primitives wrote it
+    await shared.client.execute("SADD", "botox-bot:opted-out", "+1555")  # as the release before the primitives wrote it
     assert await OptOuts(shared).opted_out("+1555")
-    assert await shared.client.smembers("botox-bot:opted-out") == {shared.hashed("+1555")}  # hashed since
+    assert await shared.client.execute("SMEMBERS", "botox-bot:opted-out") == [
+        shared.hashed("+1555").encode()
+    ]  # hashed since
     await count_feedback(shared, "duration", "yes")
-    assert await shared.client.hgetall("botox-bot:feedback") == {"duration:yes": "1"}
+    assert await shared.client.execute("HGETALL", "botox-bot:feedback") == [b"duration:yes", b"1"]
     await shared.close()
 
 
@@ -124,6 +136,7 @@ async def two_instances(redis, engine, settings):
                 slack_api_base_url=slack.base_url,
                 twilio_auth_token=SecretStr("tw"),
                 redis_url=redis.url,
+                store_key=SecretStr(STORE_KEY),
                 choice_margin=1.0,  # a close call offers choices, whatever the model's exact scores
             )
         )
@@ -189,7 +202,9 @@ async def test_an_opt_out_holds_everywhere(two_instances):
 async def test_redis_down_keeps_answering_says_degraded_and_recovers(redis, engine, settings):
     from tests.test_twilio import post_signed, sms_form
 
-    conf = settings.model_copy(update=dict(redis_url=redis.url, twilio_auth_token=SecretStr("tw")))
+    conf = settings.model_copy(
+        update=dict(redis_url=redis.url, store_key=SecretStr(STORE_KEY), twilio_auth_token=SecretStr("tw"))
+    )
     store = FailoverStore(RedisStore(redis.url, STORE_KEY), retry_seconds=0.2)
     app = create_app(conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:

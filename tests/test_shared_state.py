@@ -1,17 +1,16 @@
 """What a message needs from the store before it is answered, in one call (``gather``); the moving-window rate
-limit and its memory bound; a Redis that never answers. (Against a real Redis: tests/test_redis.py.)"""
+limit and its memory bound; the Redis client's URLs and timeout. (Against a real Redis: tests/test_redis.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from botox_bot.app import RUNTIME
 from botox_bot.store import MemoryStore
 from botox_bot.store.ratelimit import MovingWindow
-from botox_bot.store.redis import RedisStore
+from botox_bot.store.resp import RedisTimeoutError, RespClient, parse_url
 
 
 class Clock:
@@ -87,6 +86,25 @@ async def test_the_webhook_reads_the_store_once_before_answering(serve):
     assert calls == ["gather", "set_context"]
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("redis://localhost", ("localhost", 6379, None, None, None, 0, False)),
+        ("redis://:s3cret@redis.internal:6380/2", ("redis.internal", 6380, None, None, "s3cret", 2, False)),
+        ("rediss://bot:pw@cache.example:6379/0", ("cache.example", 6379, None, "bot", "pw", 0, True)),
+        ("unix:///run/redis/redis.sock?db=3", (None, 6379, "/run/redis/redis.sock", None, None, 3, False)),
+    ],
+)
+def test_redis_urls(url, expected):
+    a = parse_url(url)
+    assert (a.host, a.port, a.path, a.username, a.password, a.db, a.tls) == expected
+
+
+def test_a_url_that_is_not_redis_is_refused():
+    with pytest.raises(ValueError, match="redis://"):
+        parse_url("http://localhost:6379")
+
+
 async def test_a_redis_that_accepts_and_never_answers_fails_the_call_instead_of_hanging():
     connections = []
 
@@ -96,12 +114,12 @@ async def test_a_redis_that_accepts_and_never_answers_fails_the_call_instead_of_
 
     server = await asyncio.start_server(silent, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    store = RedisStore(f"redis://127.0.0.1:{port}", "a-store-key-of-enough-length-0123456789", timeout=0.2)
+    client = RespClient(f"redis://127.0.0.1:{port}", timeout=0.2)
     try:
         with pytest.raises(RedisTimeoutError):
-            await asyncio.wait_for(store.gather("c", "r", 10), 5)  # the outer bound only guards the test itself
+            await asyncio.wait_for(client.execute("PING"), 5)  # the outer bound only guards the test itself
     finally:
-        await store.close()
+        await client.aclose()
         for writer in connections:
             writer.close()
         server.close()

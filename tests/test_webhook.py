@@ -202,10 +202,10 @@ async def test_a_failing_handler_is_a_500_without_traceback_and_the_server_goes_
     client = await serve()
     real = BotRuntime.answer
 
-    async def broken(self, message, *args):
+    async def broken(self, message, *args, **kwargs):
         if message.text == "boom":
             raise RuntimeError("secret internals")
-        return await real(self, message, *args)
+        return await real(self, message, *args, **kwargs)
 
     monkeypatch.setattr(BotRuntime, "answer", broken)
     response = await ask(client, "boom")

@@ -21,11 +21,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from redis.exceptions import RedisError
-
 from botox_bot.store.memory import MemoryStore
 from botox_bot.store.protocol import Gathered
 from botox_bot.store.redis import RedisStore
+from botox_bot.store.resp import RedisError
 
 log = logging.getLogger("botox_bot.store")
 RETRY_SECONDS = 1.0
@@ -87,16 +86,18 @@ class FailoverStore:
         per_minute: int = 0,
         claim_key: str | None = None,
         claim_ttl: float = 0,
+        second_limit: tuple[str, int] | None = None,
     ) -> Gathered:
         # a claim is taken here too, always (write-through, as ``claim``): a replay is refused through an outage
         if claim_key is not None and not await self.fallback.claim(claim_key, claim_ttl):
             return Gathered(None, None, claimed=False)
         if not self.degraded:  # the hot path: one call, no generic dispatch
             try:
-                return await self.primary.gather(context_key, rate_key, per_minute, claim_key, claim_ttl)
+                return await self.primary.gather(context_key, rate_key, per_minute, claim_key, claim_ttl, second_limit)
             except _FAILURES as exc:
                 self._degrade(exc)
-        return await self.fallback.gather(context_key, rate_key, per_minute)  # the claim is taken above
+        # the claim is taken above
+        return await self.fallback.gather(context_key, rate_key, per_minute, second_limit=second_limit)
 
     async def get_context(self, key: str) -> dict[str, Any] | None:
         return await self._call("get_context", key)

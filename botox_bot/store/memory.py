@@ -106,10 +106,14 @@ class MemoryStore:
         per_minute: int = 0,
         claim_key: str | None = None,
         claim_ttl: float = 0,
+        second_limit: tuple[str, int] | None = None,
     ) -> Gathered:
         if claim_key is not None and not await self.claim(claim_key, claim_ttl):
             return Gathered(None, None, claimed=False)
-        wait = self._window.retry_after(rate_key, per_minute) if rate_key is not None and per_minute > 0 else None
+        waits = [self._window.retry_after(rate_key, per_minute) if rate_key is not None and per_minute > 0 else None]
+        if second_limit is not None and second_limit[1] > 0:
+            waits.append(self._window.retry_after(*second_limit))
+        wait = max((w for w in waits if w is not None), default=None)
         return Gathered(self._contexts.get(context_key), wait)
 
     async def increment(self, name: str, field: str) -> None:

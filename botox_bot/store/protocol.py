@@ -100,10 +100,12 @@ class Store(Protocol):
         per_minute: int = 0,
         claim_key: str | None = None,
         claim_ttl: float = 0,
+        second_limit: tuple[str, int] | None = None,
     ) -> Gathered:
         """Everything a message needs before it is answered, in one round trip to a shared store: the claim
         (``claim_key`` for ``claim_ttl`` seconds; taken already: nothing else is counted), the rate limit
-        (``rate_key``, when ``per_minute`` > 0) and the context under ``context_key``.
+        (``rate_key``, when ``per_minute`` > 0), a second one counted apart (``second_limit``: a client address
+        and its limit; the wait is the longer of the two) and the context under ``context_key``.
 
         The same as calling ``claim``, ``rate_limit`` and ``get_context`` in turn; with Redis it is one script.
         """
