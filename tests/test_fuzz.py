@@ -1263,6 +1263,14 @@ def test_any_header_bytes_are_never_a_5xx(live, data, app):
     )
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_expect_header_that_is_not_text_is_417_even_where_no_route_takes_the_method(live, method):
+    """Found by the fuzzer above: aiohttp's own Expect handler (a 404 or 405) answered 500 on a byte like 0x80."""
+    request = raw_request(method, HOOK, [("Content-Type", "application/json"), ("Expect", b"\x80")], b"")
+    (answer,) = _finals(live.send_raw("open", HOOK, request))
+    assert answer.status == 417
+
+
 def _compress(body: bytes, how: str) -> bytes:
     import gzip
     import zlib
