@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import logging
 import secrets
@@ -47,8 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `botox-bot classify | head`
         return 0
-    except OSError as exc:  # an unreadable file or folder
-        where = f"{exc.filename}: " if exc.filename else ""  # a file, or (serve) an address already in use
+    except OSError as exc:  # an unreadable file or folder, or (serve) an address already in use
+        if exc.errno == errno.EADDRINUSE:  # one process or a supervisor's workers: said the same way
+            port = getattr(args, "port", None)
+            print(f"botox-bot: port {port if port is not None else '(from the settings)'}: address already in use "
+                  "(another server is listening there)", file=sys.stderr)  # fmt: skip
+            return EXIT_CONTENT
+        where = f"{exc.filename}: " if exc.filename else ""
         print(f"botox-bot: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_CONTENT
     except Exception as exc:  # last resort: a clear line, never a traceback, for the person at the terminal

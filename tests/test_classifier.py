@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from botox_bot.core.classifier import DEFAULT_C, IntentClassifier, cache_key, load_or_train
+from botox_bot.core.classifier import DEFAULT_C, MAX_PASSES, IntentClassifier, cache_key, load_or_train
 from botox_bot.core.text import features
 from botox_bot.evaluate import cross_validate
 
@@ -46,7 +46,7 @@ def test_fast_scores_equal_scikit_learn_predict_proba(data):
     pipe = make_pipeline(
         TfidfVectorizer(analyzer=features, sublinear_tf=True),
         LogisticRegression(
-            C=DEFAULT_C, solver="saga", max_iter=5000, tol=1e-3, class_weight="balanced", random_state=0
+            C=DEFAULT_C, solver="saga", max_iter=MAX_PASSES, tol=1e-3, class_weight="balanced", random_state=0
         ),
     )
     pipe.fit(texts, labels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import logging
@@ -176,6 +177,14 @@ def test_serve_refuses_broken_content_by_file_and_line(run_cli, content_copy):
     assert result.returncode == 2 and "duration.yml:" in result.stderr
 
 
+async def kill_group(proc) -> None:
+    """The server and whatever it started (workers, a private redis-server): they share its stderr pipe, and
+    ``wait`` returns only once every holder of the pipe is gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    await asyncio.wait_for(proc.wait(), 30)
+
+
 SLOW_SERVER = """
 import asyncio, sys
 from botox_bot import runtime
@@ -183,9 +192,9 @@ from botox_bot.cli import main
 
 real = runtime.BotRuntime.answer
 
-async def slow(self, message, *args):  # an answer that takes a while, as a Slack or Teams call will
+async def slow(self, message, *args, **kwargs):  # an answer that takes a while, as a Slack or Teams call will
     await asyncio.sleep(1.0)
-    return await real(self, message, *args)
+    return await real(self, message, *args, **kwargs)
 
 runtime.BotRuntime.answer = slow
 sys.exit(main(["serve", "--port", "0"]))
@@ -197,7 +206,7 @@ async def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(model
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
     env.update(BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", SLOW_SERVER, env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        sys.executable, "-c", SLOW_SERVER, env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE, start_new_session=True
     )
     try:
         logs: list[dict] = []
@@ -236,9 +245,7 @@ async def test_sigterm_finishes_the_request_in_flight_and_refuses_new_ones(model
         assert await asyncio.wait_for(proc.wait(), 15) == 0
         await next_log("stopped")
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await kill_group(proc)
 
 
 def test_serve_on_a_port_in_use_says_so(run_cli):
@@ -283,7 +290,11 @@ async def test_with_a_metrics_port_the_public_port_has_no_metrics(model_cache, t
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}
     env.update(BOTOX_BOT_CACHE_DIR=str(model_cache), PYTHONPATH=str(REPO), BOTOX_BOT_METRICS_PORT=str(metrics_port))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "botox_bot", "serve", "--port", "0", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        *(sys.executable, "-m", "botox_bot", "serve", "--port", "0"),
+        env=env,
+        cwd=tmp_path,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         urls = []
@@ -300,6 +311,4 @@ async def test_with_a_metrics_port_the_public_port_has_no_metrics(model_cache, t
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 15) == 0
     finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        await kill_group(proc)
