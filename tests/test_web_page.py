@@ -235,7 +235,7 @@ async def test_a_spanish_browser_gets_a_spanish_page_and_spanish_answers(serve, 
     assert await page.evaluate("document.documentElement.lang") == "es"
     assert await page.title() == "Preguntas sobre el Botox — Riverside Skin"
     assert await page.get_attribute("#message", "placeholder") == "Escriba su pregunta…"
-    assert (await page.locator(".msg.intro").inner_text()).startswith("¡Hola! Pregúnteme sobre")
+    assert (await page.locator(".msg.intro [data-i18n=greeting]").inner_text()).startswith("¡Hola! Pregúnteme sobre")
     assert await page.get_attribute('#languages button[data-lang="es"]', "aria-pressed") == "true"
     bubble = await chat.ask(page, "¿cuánto dura el bótox?")
     assert await bubble.get_attribute("lang") == "es"
@@ -253,13 +253,13 @@ async def test_the_switch_changes_the_page_and_the_language_sent(serve, chat, se
     assert await page.title() == "Preguntas sobre el Botox — Riverside Skin"
     assert await page.locator("#send").inner_text() == "Enviar"
     assert await page.get_attribute("#log", "aria-label") == "Conversación"
-    assert (await page.locator(".msg.intro").inner_text()).startswith("¡Hola!")
+    assert (await page.locator(".msg.intro [data-i18n=greeting]").inner_text()).startswith("¡Hola!")
     assert await page.get_attribute('#languages button[data-lang="en"]', "aria-pressed") == "false"
     bubble = await chat.ask(page, "ok")  # too short to tell: the page's language decides
     assert sent[-1]["language"] == "es" and await bubble.get_attribute("lang") == "es"
     await page.click('#languages button[data-lang="en"]')
     assert await page.evaluate("document.documentElement.lang") == "en"
-    assert (await page.locator(".msg.intro").inner_text()).startswith("Hello!")
+    assert (await page.locator(".msg.intro [data-i18n=greeting]").inner_text()).startswith("Hello!")
     await chat.ask(page, "How long does Botox last?", bubbles=2)
     assert sent[-1]["language"] == "en"
 
