@@ -42,7 +42,9 @@ class ShippedModelHook(BuildHookInterface):
         root = Path(self.root)
         out = Path(tempfile.mkdtemp(prefix="botox-bot-model-"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("BOTOX_BOT_")}  # the defaults, as shipped
-        env["PYTHONPATH"] = str(root)
+        # the checkout first; then whatever the build environment put there (pip's isolated build environment
+        # finds the runtime dependencies it installed through PYTHONPATH)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
         self.app.display_info("botox-bot: training the model on the shipped content (a fresh install never trains)")
         subprocess.run([sys.executable, "-c", TRAIN, str(root), str(out)], check=True, env=env, cwd=root)
         models = sorted(out.glob("intent-model-*.npz"))
