@@ -29,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from botox_bot.core.wordcache import WordCache
+
 ENGLISH = "en"
 SPANISH = "es"
 
@@ -238,12 +240,26 @@ def _candidate_scores(probs: dict[str, float]) -> dict[str, float]:
 def detect(text: str, *, predict: Predict | None = None) -> Detection:
     """English, Spanish or another language, or ``None`` when the message is no evidence (too short, ambiguous).
 
-    ``predict`` replaces the shipped model (the benchmark compares detectors through this same policy).
+    ``predict`` replaces the shipped model (the benchmark compares detectors through this same policy). With
+    the shipped model a text's detection is kept (``_DETECTED``): patients send the same questions again and again.
     """
+    if predict is None:
+        known = _DETECTED.get(text)
+        if known is None:
+            known = _detect(text, load_model())
+            _DETECTED.put(text, known)
+        return known
+    return _detect(text, predict)
+
+
+_DETECTED: WordCache[Detection] = WordCache(2 << 20, max_word_chars=300)  # 2 MB; longer texts are not kept
+
+
+def _detect(text: str, predict: Predict) -> Detection:
     found = evidence(text)
     if not found.enough:
         return NO_EVIDENCE
-    probs = (predict or load_model())(found.text)
+    probs = predict(found.text)
     if found.script is not None:
         return _by_script(found.script, probs)
     scores = _candidate_scores(probs)
