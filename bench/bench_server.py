@@ -231,8 +231,8 @@ def wrk(url: str, script: Path, seconds: float, connections: int, body_args: lis
     )
 
 
-def result(proc: subprocess.Popen) -> dict[str, float]:
-    out, _ = proc.communicate(timeout=120)
+def result(proc: subprocess.Popen, timeout: float = 120) -> dict[str, float]:
+    out, _ = proc.communicate(timeout=timeout)
     line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
     if line is None:
         raise SystemExit(f"wrk printed no result:\n{out}")
@@ -340,8 +340,8 @@ def memory(args, cache: str, folder: Path) -> int:
         sent = 0
         while sent < args.memory:
             step = min(20_000, args.memory - sent)
-            out = result(
-                wrk(server.url, script, 120, 32, [str(distinct), str(sent), str(step), f"m{sent}-", str(step)])
+            out = result(  # wrk's own duration is only a bound: the script stops after ``step`` requests
+                wrk(server.url, script, 120, 32, [str(distinct), str(sent), str(step), f"m{sent}-", str(step)]), 180
             )
             sent += step
             points.append((sent, rss_mb(server.proc.pid)))
