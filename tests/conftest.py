@@ -151,3 +151,23 @@ async def listen(engine, settings):
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+# -- a real redis-server (tests/redis_server.py): one per test module, emptied before each test ---------------
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    from tests.redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_server):
+    """The module's redis-server, running (a test may have stopped it) and empty."""
+    if redis_server.proc.poll() is not None:
+        redis_server.start()
+    redis_server.flush()
+    return redis_server

@@ -19,7 +19,7 @@ from botox_bot.app import RUNTIME, create_app
 from botox_bot.core.engine import Engine
 from botox_bot.store.failover import FailoverStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import STORE_KEY, RedisServer
+from tests.redis_server import STORE_KEY
 from tests.slack_mock import STAFF_USER, SlackWebAPIMock, block_actions, channel_message, event_callback, signed_headers
 
 pytestmark = pytest.mark.slow
@@ -27,22 +27,6 @@ pytestmark = pytest.mark.slow
 SECRET = "slack-signing-secret"
 HOOK = "/webhooks/rest/webhook"
 STAFF = "C0STAFF"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis(redis_server):
-    if redis_server.proc.poll() is not None:
-        redis_server.start()
-    redis_server.flush()
-    return redis_server
 
 
 @pytest.fixture

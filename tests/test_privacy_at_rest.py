@@ -22,7 +22,7 @@ from botox_bot.core.engine import Engine
 from botox_bot.server import signing
 from botox_bot.store.failover import FailoverStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import STORE_KEY, RedisServer
+from tests.redis_server import STORE_KEY
 from tests.slack_mock import SlackWebAPIMock, app_mention, event_callback, signed_headers
 from tests.teams_mock import USER_AAD, USER_ID, ConnectorMock, KeySet, KeySetServer, TokenProviderMock
 from tests.teams_mock import message as teams_message
@@ -79,15 +79,7 @@ def _everything(url: str) -> list[tuple[str, str, int, list[bytes]]]:
     return found
 
 
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
-async def test_what_redis_holds_after_every_channel_names_no_patient(redis_server, engine, settings, monkeypatch):
+async def test_what_redis_holds_after_every_channel_names_no_patient(redis, engine, settings, monkeypatch):
     from botox_bot.channels.teams import TeamsChannel
 
     provider = TokenProviderMock()
@@ -106,12 +98,12 @@ async def test_what_redis_holds_after_every_channel_names_no_patient(redis_serve
                 teams_client_secret=SecretStr("client-secret"),
                 teams_tenant_id="4e2d1c0b-9a8f-4e7d-b6c5-a4b3c2d1e0f9",
                 teams_jwks_url=key_server.url,
-                redis_url=redis_server.url,
+                redis_url=redis.url,
                 store_key=SecretStr(STORE_KEY),
                 rate_limit=50,
             )
         )
-        store = FailoverStore(RedisStore(redis_server.url, STORE_KEY))
+        store = FailoverStore(RedisStore(redis.url, STORE_KEY))
         app = create_app(
             conf, engine=Engine(engine.content, engine.classifier, conf.engine_config(), store), store=store
         )
@@ -163,7 +155,7 @@ async def test_what_redis_holds_after_every_channel_names_no_patient(redis_serve
             await connector.wait_for(1)
             await asyncio.sleep(0.2)  # escalations and Slack answers still on their way
 
-    held = _everything(redis_server.url)
+    held = _everything(redis.url)
     kinds = {kind for _, kind, _, _ in held}
     assert {"string", "set"} <= kinds and any("context" in key for key, _, _, _ in held), held  # it did keep things
     needles = [n.lower().encode() for n in _needles(web_sender)]
@@ -181,18 +173,18 @@ async def test_what_redis_holds_after_every_channel_names_no_patient(redis_serve
     assert len(members) == 1 and re.fullmatch(rb"[0-9a-f]{64}", members[0])  # STOP_PHONE, hashed; SMS_PHONE left
 
 
-async def test_the_same_key_finds_the_same_people_and_another_key_finds_no_one(redis_server):
+async def test_the_same_key_finds_the_same_people_and_another_key_finds_no_one(redis):
     """Hashes are keyed: the bot finds its own data again; without the key a phone number cannot be tested."""
-    mine = RedisStore(redis_server.url, STORE_KEY)
+    mine = RedisStore(redis.url, STORE_KEY)
     await mine.add_member("opted-out", SMS_PHONE)
     await mine.set_context(f"sms:{SMS_PHONE}", {"topic": "duration"}, 60)
-    again = RedisStore(redis_server.url, STORE_KEY)
+    again = RedisStore(redis.url, STORE_KEY)
     assert await again.has_member("opted-out", SMS_PHONE)
     assert await again.get_context(f"sms:{SMS_PHONE}") == {"topic": "duration"}
-    other = RedisStore(redis_server.url, "another-store-key-with-enough-characters-xyz")
+    other = RedisStore(redis.url, "another-store-key-with-enough-characters-xyz")
     assert not await other.has_member("opted-out", SMS_PHONE)
     assert await other.get_context(f"sms:{SMS_PHONE}") is None
     with pytest.raises(ValueError):
-        RedisStore(redis_server.url, "short")
+        RedisStore(redis.url, "short")
     for store in (mine, again, other):
         await store.close()

@@ -14,29 +14,13 @@ from botox_bot.core.engine import Engine
 from botox_bot.store import MemoryStore
 from botox_bot.store.failover import FailoverStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import STORE_KEY, RedisServer
+from tests.redis_server import STORE_KEY
 from tests.slack_mock import BOT_USER_ID, SlackWebAPIMock, app_mention, event_callback, signed_headers
 
 pytestmark = pytest.mark.slow  # a real redis-server, started, stopped and restarted
 
 HOOK = "/webhooks/rest/webhook"
 SLACK_SECRET = "slack-signing-secret"
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis(redis_server):
-    if redis_server.proc.poll() is not None:  # a test stopped it
-        redis_server.start()
-    redis_server.flush()
-    return redis_server
 
 
 # -- the contract, for both stores -------------------------------------------------------------------

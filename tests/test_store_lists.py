@@ -9,15 +9,7 @@ import pytest
 
 from botox_bot.store import MemoryStore
 from botox_bot.store.redis import RedisStore
-from tests.redis_server import STORE_KEY, RedisServer
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
+from tests.redis_server import STORE_KEY
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])

@@ -34,6 +34,14 @@ def refuse_encoded_body() -> web.Response:
     return response
 
 
+def expectation_failed() -> web.Response:
+    """417 for an expectation the server does not understand (anything but ``100-continue``); the connection
+    closes, as the client may send its body anyway."""
+    response = error_response(417, "expectation_failed", "only 'Expect: 100-continue' is understood")
+    response.force_close()
+    return response
+
+
 def expect_handler(limit: int):
     """``Expect: 100-continue`` answered only when the declared body fits: 413 before the client uploads it.
 
@@ -46,8 +54,8 @@ def expect_handler(limit: int):
         if request.version != HttpVersion11 or not expectation:
             return None
         if expectation != "100-continue":
-            response = error_response(417, "expectation_failed", "only 'Expect: 100-continue' is understood")
-        elif encoded_body(request):
+            return expectation_failed()
+        if encoded_body(request):
             response = refuse_encoded_body()
         elif request.content_length is not None and request.content_length > limit:
             response = error_response(

@@ -30,7 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
-from botox_bot.server.errors import error_response
+from botox_bot.server.body import expectation_failed
 
 log = logging.getLogger("botox_bot.server")
 LISTEN_BACKLOG = 128  # aiohttp's default; asyncio accepts up to this many sockets before the guard sees any
@@ -83,7 +83,7 @@ class ConnectionGuard:
 
         async def request_handler(request: web.BaseRequest) -> web.StreamResponse:
             if not request.headers.get("Expect", "").isascii():
-                return _odd_expectation()  # aiohttp's own handler (404, 405) fails on it with a 500
+                return expectation_failed()  # not text: aiohttp's own handler (404, 405) fails on it with a 500
             conn = self._open.get(request.protocol)
             if conn is None:
                 return await handle(request)
@@ -244,10 +244,3 @@ async def start_site(
         await runner.cleanup()
         raise
     return runner, guard
-
-
-def _odd_expectation() -> web.Response:
-    """An ``Expect`` header that is not text: 417, as any expectation the server does not understand."""
-    response = error_response(417, "expectation_failed", "only 'Expect: 100-continue' is understood")
-    response.force_close()
-    return response

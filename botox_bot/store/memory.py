@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, OrderedDict
 from typing import Any
 
-from botox_bot.store.protocol import Gathered
+import orjson
+
+from botox_bot.store.protocol import Gathered, canonical
 from botox_bot.store.ratelimit import MovingWindow
 
 _FOREVER = 10 * 365 * 86400  # a list written with no expiry
-
-
-def _canonical(item: dict[str, Any]) -> str:
-    """One JSON spelling per object, so that equal items compare equal (``remove_item``), as in Redis."""
-    return json.dumps(item, sort_keys=True, separators=(",", ":"))
 
 
 class _ExpiringDict:
@@ -121,11 +117,11 @@ class MemoryStore:
 
     async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:
         items: list[str] = self._lists.get(name) or []
-        items = [*items, _canonical(item)][-max_items:]
+        items = [*items, canonical(item)][-max_items:]
         self._lists.put(name, items, ttl_seconds if ttl_seconds is not None else _FOREVER)
 
     async def items(self, name: str) -> list[dict[str, Any]]:
-        return [json.loads(raw) for raw in self._lists.get(name) or []]
+        return [orjson.loads(raw) for raw in self._lists.get(name) or []]
 
     async def take(self, name: str) -> list[dict[str, Any]]:
         found = await self.items(name)
@@ -136,7 +132,7 @@ class MemoryStore:
     async def remove_item(self, name: str, item: dict[str, Any]) -> None:
         items: list[str] | None = self._lists.get(name)
         if items:
-            raw = _canonical(item)
+            raw = canonical(item)
             self._lists.update(name, [i for i in items if i != raw])
 
     async def counts(self, name: str) -> dict[str, int]:

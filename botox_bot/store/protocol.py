@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import orjson
+
 
 @dataclass(frozen=True, slots=True)
 class Gathered:
@@ -118,3 +120,8 @@ class Store(Protocol):
     async def close(self) -> None:
         """Release connections (at shutdown)."""
         ...
+
+
+def canonical(item: dict[str, Any]) -> str:
+    """One JSON spelling per list item, so that equal items compare equal (``remove_item``; Redis's ``LREM``)."""
+    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()

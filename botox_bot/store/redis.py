@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from botox_bot.store.protocol import Gathered
+from botox_bot.store.protocol import Gathered, canonical
 from botox_bot.store.resp import RedisReplyError, RespClient
 
 SOCKET_TIMEOUT_SECONDS = 0.5
@@ -84,11 +84,6 @@ return items
 """
 _SCRIPTS = {name: (text, hashlib.sha1(text.encode()).hexdigest()) for name, text in
             {"gather": GATHER, "append": APPEND, "take": TAKE}.items()}  # fmt: skip
-
-
-def _canonical(item: dict[str, Any]) -> str:
-    """One JSON spelling per object, so that ``LREM`` finds an item by its value."""
-    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class KeyedHash:
@@ -206,7 +201,7 @@ class RedisStore:
 
     async def append(self, name: str, item: dict[str, Any], max_items: int, ttl_seconds: int | None = None) -> None:
         ttl = max(1, int(ttl_seconds)) if ttl_seconds is not None else 0
-        await self._script("append", [self._key("list", name)], _canonical(item), max_items, ttl)
+        await self._script("append", [self._key("list", name)], canonical(item), max_items, ttl)
 
     async def items(self, name: str) -> list[dict[str, Any]]:
         return [orjson.loads(raw) for raw in await self.client.execute("LRANGE", self._key("list", name), 0, -1)]
@@ -215,7 +210,7 @@ class RedisStore:
         return [orjson.loads(raw) for raw in await self._script("take", [self._key("list", name)])]
 
     async def remove_item(self, name: str, item: dict[str, Any]) -> None:
-        await self.client.execute("LREM", self._key("list", name), 0, _canonical(item))
+        await self.client.execute("LREM", self._key("list", name), 0, canonical(item))
 
     async def counts(self, name: str) -> dict[str, int]:
         flat = await self.client.execute("HGETALL", self._key(name))  # field, count, field, count, ...
