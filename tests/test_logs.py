@@ -8,7 +8,7 @@ import json
 import logging
 import os
 
-from botox_bot.server.logs import BackgroundLineHandler, JsonLineFormatter, request_id
+from botox_bot.server.logs import BackgroundLineHandler, JsonLineFormatter, configure_logging, log_fields, request_id
 
 
 def _logger(handler: logging.Handler) -> logging.Logger:
@@ -69,3 +69,37 @@ def test_lines_to_a_pipe_are_written_whole_in_pipe_sized_writes():
     with os.fdopen(read) as pipe:
         lines = [json.loads(line) for line in pipe.read().splitlines()]
     assert [line["n"] for line in lines] == list(range(200))
+
+
+def test_the_access_line_made_straight_is_the_line_logging_makes_and_a_clinic_handler_still_sees_it():
+    """``log_fields`` skips the LogRecord when the line handler is the only place a record goes; the line must be
+    the one ``logging`` would write, and any handler a clinic adds must still get the record."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        handler = configure_logging("INFO", stream)
+        log = logging.getLogger("botox_bot.http")
+        fields = {"channel": "rest", "status": 200, "duration_ms": 0.4, "intent": "duration", "emergency": False}
+        token = request_id.set("req-9")
+        try:
+            log_fields(log, logging.INFO, "request", fields)
+            log.info("request", extra=fields)
+            log_fields(log, logging.DEBUG, "request", fields)  # below the level: no line
+        finally:
+            request_id.reset(token)
+        handler.flush()
+        straight, through_logging = (json.loads(line) for line in stream.getvalue().splitlines())
+        assert straight.pop("time") and through_logging.pop("time")
+        assert straight == through_logging and straight["request_id"] == "req-9"
+        assert list(straight) == list(through_logging)  # same key order: collectors diff lines too
+
+        seen: list[logging.LogRecord] = []
+        clinic = logging.Handler()
+        clinic.emit = seen.append  # type: ignore[method-assign]
+        root.addHandler(clinic)
+        log_fields(log, logging.INFO, "request", fields)
+        assert len(seen) == 1 and seen[0].intent == "duration"
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])

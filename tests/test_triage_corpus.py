@@ -7,6 +7,7 @@ The corpus lives in tests/data/triage/*.tsv (written blind to the screen by anot
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,31 @@ async def test_the_whole_engine_keeps_every_red_flag_with_the_clinics_emergency_
         predicted.append(reply.urgency or "none")
     result = summarise(rows, predicted)
     assert result["gates"]["call_now_at_call_now"] and result["gates"]["red_flags_caught"], result["missed"]
+
+
+def _screen_all(rows: list[Row]) -> list[tuple]:
+    from botox_bot.core.triage.screen import screen
+
+    out = []
+    for row in rows:
+        memory, t = None, 1_000_000.0
+        for earlier in row.history:
+            _, memory = screen(earlier, memory, now=t)
+            t += 60
+        out.append(screen(row.text, memory, now=t))
+    return out
+
+
+def test_the_screen_reads_a_text_it_has_kept_exactly_as_a_new_one():
+    """The screen keeps what it read of recent texts (patients repeat questions): a kept reading must give the
+    same triage and memory as a fresh one, in any order, for every red flag and near miss of the corpus."""
+    screen_module = importlib.import_module("botox_bot.core.triage.screen")
+    rows = read_corpus(CORPUS)
+    screen_module._read_alone.cache.clear()
+    screen_module._parse_kept.cache_clear()
+    fresh = _screen_all(rows)
+    assert screen_module._parse_kept.cache_info().currsize > 0 and len(screen_module._read_alone.cache) > 0
+    kept = _screen_all(rows)
+    backwards = _screen_all(rows[::-1])[::-1]
+    assert kept == fresh
+    assert backwards == fresh

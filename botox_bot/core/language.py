@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from botox_bot.core.wordcache import WordCache
+from botox_bot.core.wordcache import WordCache, word_cache
 
 ENGLISH = "en"
 SPANISH = "es"
@@ -362,6 +362,7 @@ def _plain(text: str) -> str:
     return " ".join(_ASK_NORMALISE.sub(" ", text).split())
 
 
+@word_cache(1 << 20, max_word_chars=300)  # 1 MB: patients send the same questions again and again
 def explicit_choice(text: str) -> str | None:
     """The language a person asks for in this message ("en español" -> "es", "english please" -> "en"), or None.
 
@@ -410,8 +411,11 @@ _LOCALE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*(?:\.[\w-]+)?(?:@\w+)?"
 def locale_language(locale: str | None) -> str | None:
     """The language of a locale or language tag: "es-MX", "es_419", "en-US", "ES", "spa", "zh-Hant-TW", a POSIX
     "es_MX.UTF-8", or a language's name. ``None`` when it names none ("", "C", "*")."""
-    if not locale:
-        return None
+    return _locale_language(locale) if locale else None
+
+
+@word_cache(64 << 10)  # a handful of settings and channel locales, read on every message
+def _locale_language(locale: str) -> str | None:
     value = locale.strip().lower()
     plain = _plain(value)
     if plain in _NAMES:

@@ -16,6 +16,7 @@ from botox_bot.core.content import Content, Variation
 from botox_bot.core.content.schema import placeholders
 
 _BLANK_LINES = re.compile(r"\n{3,}")
+_KEPT_PICKS = 20_000  # more than responses x languages x channels; a bound all the same
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Templates:
         """``values``: language -> placeholder -> text. ``overrides``: language -> response -> the clinic's text,
         which replaces the shipped variations of that response in that language."""
         self._rng = rng or random.Random()
+        self._unconditional: dict[tuple[str, str, str], list[Rendered]] = {}
+        """(language, response, channel) -> the variations that fit, for responses without conditions."""
         self.source_language = content.source_language
         self._responses: dict[str, dict[str, list[Rendered]]] = {}
         for lang, responses in content.responses.items():
@@ -86,10 +89,21 @@ class Templates:
 
     def pick(self, name: str, slots: Mapping[str, str], channel: str, language: str | None = None) -> Rendered:
         """The best-fitting variation: conditions that match the slots first, then the channel's own."""
-        responses = self._responses.get(language or self.source_language) or self._responses[self.source_language]
+        lang = language or self.source_language
+        key = (lang, name, channel)
+        fits = self._unconditional.get(key)
+        if fits is None:
+            responses = self._responses.get(lang) or self._responses[self.source_language]
+            fits = self._fitting(responses[name], slots, channel)
+            if not any(var.conditions for var in responses[name]) and len(self._unconditional) < _KEPT_PICKS:
+                self._unconditional[key] = fits  # the slots cannot change this pick: keep it
+        return fits[0] if len(fits) == 1 else self._rng.choice(fits)
+
+    @staticmethod
+    def _fitting(variations: list[Rendered], slots: Mapping[str, str], channel: str) -> list[Rendered]:
         best: list[Rendered] = []
         best_score = (-1, -1)
-        for var in responses[name]:
+        for var in variations:
             if var.channel not in (None, channel):
                 continue
             if any(slots.get(slot) != value for slot, value in var.conditions):
@@ -99,4 +113,4 @@ class Templates:
                 best, best_score = [var], score
             elif score == best_score:
                 best.append(var)
-        return best[0] if len(best) == 1 else self._rng.choice(best)
+        return best

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from botox_bot.core.wordcache import word_cache
+
 _RULES = [
     # English: "forget me", "delete my data / my info / this conversation / everything you have on me"
     re.compile(r"^\W*(?:please\s+)?forget\s+(?:about\s+)?me\b", re.I),
@@ -36,6 +38,7 @@ _RULES = [
 _SPANISH = re.compile(r"olv[ií]d|borr|elimin|suprim|quit|derecho|mis\s+datos", re.I)
 
 
+@word_cache(256 << 10, max_word_chars=300)  # asked of every patient message; patients repeat their questions
 def forget_request(text: str) -> str | None:
     """The language of a "forget me" request (``en`` or ``es``), or None when ``text`` is not one."""
     if len(text) > 300:  # a request is a sentence; a long message mentioning it is something else

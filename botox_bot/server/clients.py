@@ -28,8 +28,8 @@ def networks(specs: Iterable[str]) -> tuple[Network, ...]:
 
 def client_address(request: web.BaseRequest, trusted: Sequence[Network]) -> str:
     peer = request.remote or "unknown"
-    address = _parse(peer)
-    if not trusted or address is None or not _within(address, trusted):
+    address = _parse(peer) if trusted else None
+    if address is None or not _within(address, trusted):
         if "X-Forwarded-For" in request.headers:
             _untrusted_proxy_once(peer)
         return peer

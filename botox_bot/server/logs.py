@@ -13,7 +13,6 @@ import select
 import sys
 import threading
 import time
-import uuid
 import weakref
 from collections import deque
 from datetime import UTC, datetime
@@ -37,7 +36,7 @@ def new_request_id(incoming: str | None = None) -> str:
     """Keep a proxy's ``X-Request-ID`` when it is a sane token, so logs join up across hops; else a new one."""
     if incoming and len(incoming) <= 64 and incoming.replace("-", "").replace("_", "").isalnum():
         return incoming
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # what uuid4().hex is, less the UUID object: a quarter of its cost (2.2 vs 0.5 µs here)
 
 
 class _RequestIdFilter(logging.Filter):
@@ -119,6 +118,24 @@ class BackgroundLineHandler(logging.Handler):
         if not self._wake.is_set():
             self._wake.set()
 
+    def emit_fields(self, level: int, logger: str, message: str, fields: dict[str, Any]) -> None:
+        """The line ``format`` would write for a record with these extra fields, without making the record: the
+        access line is written once a request, and the LogRecord, its filter and its formatting were half of it."""
+        line: dict[str, Any] = {
+            "level": logging.getLevelName(level),
+            "logger": logger,
+            "message": message,
+            "request_id": request_id.get(),
+        }
+        line.update(fields)
+        line["time"] = datetime.fromtimestamp(time.time(), UTC).isoformat()
+        if len(self._pending) >= self._max_pending:
+            self._dropped += 1
+            return
+        self._pending.append(orjson.dumps(line, default=str).decode())
+        if not self._wake.is_set():
+            self._wake.set()
+
     def _run(self) -> None:
         while True:
             self._wake.wait()
@@ -181,6 +198,36 @@ def _reset_handlers_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_reset_handlers_after_fork)
+
+
+def log_fields(logger: logging.Logger, level: int, message: str, fields: dict[str, Any]) -> None:
+    """``logger.log(level, message, extra=fields)``, the same line, made straight by the line handler when it is
+    the only place the record would go (as ``configure_logging`` sets it up); through ``logging`` otherwise, so
+    a clinic's own handlers and filters still see every record."""
+    if not logger.isEnabledFor(level):
+        return
+    handler = _only_handler(logger, level)
+    if handler is None:
+        logger.log(level, message, extra=fields)
+    else:
+        handler.emit_fields(level, logger.name, message, fields)
+
+
+def _only_handler(logger: logging.Logger, level: int) -> BackgroundLineHandler | None:
+    root = logging.getLogger()
+    node: logging.Logger | None = logger
+    while node is not None and node is not root:  # nothing on the way up may see the record or stop it
+        if node.handlers or node.filters or not node.propagate:
+            return None
+        node = node.parent
+    if node is not root or root.filters:
+        return None
+    handlers = root.handlers
+    if len(handlers) != 1 or not isinstance(handlers[0], BackgroundLineHandler):
+        return None
+    handler = handlers[0]
+    plain = type(handler.formatter) is JsonLineFormatter and all(type(f) is _RequestIdFilter for f in handler.filters)
+    return handler if plain and handler.level <= level else None
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> BackgroundLineHandler:

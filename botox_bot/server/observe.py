@@ -15,7 +15,7 @@ from aiohttp import web
 
 from botox_bot.server.body import encoded_body, refuse_encoded_body
 from botox_bot.server.errors import Problem, error_response, from_http_exception, problem_response
-from botox_bot.server.logs import LINE_WRITTEN, new_request_id, request_fields, request_id
+from botox_bot.server.logs import LINE_WRITTEN, log_fields, new_request_id, request_fields, request_id
 from botox_bot.server.metrics import Metrics
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -45,10 +45,11 @@ def observed(
             elapsed = time.perf_counter() - started
             metrics.requests.labels(channel, str(response.status)).inc()
             metrics.latency.labels(channel).observe(elapsed)
-            log.log(
+            log_fields(
+                log,
                 logging.DEBUG if quiet else logging.INFO,
                 "request",
-                extra={
+                {
                     "channel": channel,
                     "method": request.method,
                     "path": request.path,

@@ -22,6 +22,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from botox_bot.core.triage import concepts, context, crisis, lexicon_en, lexicon_es
@@ -30,6 +31,7 @@ from botox_bot.core.triage import scene as scenes
 from botox_bot.core.triage.concepts import LEVELS, Finding, combine
 from botox_bot.core.triage.normalise import normalise
 from botox_bot.core.triage.outcome import CALL_NOW, CRISIS, Triage
+from botox_bot.core.wordcache import word_cache
 
 _CURRENT = (context.REPORT, context.REPORT_Q)
 _PREFACE = (context.GENERAL, context.HYPOTHETICAL, context.HISTORY, context.AMBIGUOUS)
@@ -62,20 +64,18 @@ def screen(
     """Triage one message given this sender's short memory; return the triage and the memory to keep."""
     now = time.time() if now is None else now
     before = mem.recall(memory, now)
-    norm = normalise(text or "")
-    findings = concepts.find(norm)
-    crises = crisis.find(norm)
-    scene = scenes.Scene(norm)
-    injection_here = bool(_INJECTION_HINT.search(norm.text)) and scene.anywhere("injection")
-    if not findings and not crises and not before.signs and not before.pending and not before.asked:
+    quiet = _quiet(text or "")
+    if quiet is not None and not before.signs and not before.pending and not before.asked:
         # the common case, an FAQ question: nothing to triage, only an injection mention to remember
-        aud_here = scenes.audience(scene) if injection_here else None
+        injection_here, aud_here = quiet
         aud = aud_here or (before.audience[0] if before.audience else "self")
         kept = mem.keep(
             before, now, injection=injection_here, pending=[], signs=[], asked=[], audience=aud_here, consumed=False
         )
         return Triage("none", None, (), aud, "nothing"), kept  # type: ignore[arg-type]
 
+    findings, crises, scene = _parse(text or "")
+    injection_here = _mentions_injection(scene)
     read = _read(scene, findings, before, injection_here)
     here = [f.concept for f in read.current]
     recalled = [*[f.concept for f in read.promoted], *read.from_memory]
@@ -131,6 +131,45 @@ def screen(
         return Triage("preface", level, names, aud, reason, result.same_day), kept  # type: ignore[arg-type]
 
     return Triage("none", None, (), aud, _why_not(read, result.same_day), result.same_day), kept  # type: ignore[arg-type]
+
+
+def _mentions_injection(scene: scenes.Scene) -> bool:
+    return bool(_INJECTION_HINT.search(scene.text.text)) and scene.anywhere("injection")
+
+
+_LOUD = "loud"
+_KEPT_CHARS = 300  # longer texts are read again each time: rare, and each would cost memory to keep
+
+
+@word_cache(1 << 20, max_word_chars=_KEPT_CHARS)  # 1 MB: patients send the same questions again and again
+def _read_alone(text: str) -> tuple[bool, str | None] | str:
+    """What a text says on its own, when it names no symptom and no crisis: (mentions an injection, who it is
+    about); ``_LOUD`` when it names one, for the full reading. A pure function of the text, so it is kept."""
+    norm = normalise(text)
+    if concepts.find(norm) or crisis.find(norm):
+        return _LOUD
+    scene = scenes.Scene(norm)
+    injection = _mentions_injection(scene)
+    return injection, scenes.audience(scene) if injection else None
+
+
+def _parse(text: str) -> tuple[list[Finding], list[crisis.CrisisFinding], scenes.Scene]:
+    """The symptoms, crises and context markers of a text: a pure function of the text, kept for the last few
+    hundred texts that named a symptom (a scene fills in its marker spans as it is read, the same every time)."""
+    return _parse_now(text) if len(text) > _KEPT_CHARS else _parse_kept(text)
+
+
+def _parse_now(text: str) -> tuple[list[Finding], list[crisis.CrisisFinding], scenes.Scene]:
+    norm = normalise(text)
+    return concepts.find(norm), crisis.find(norm), scenes.Scene(norm)
+
+
+_parse_kept = lru_cache(maxsize=256)(_parse_now)
+
+
+def _quiet(text: str) -> tuple[bool, str | None] | None:
+    read = _read_alone(text)
+    return None if isinstance(read, str) else read
 
 
 def _read(scene: scenes.Scene, findings: list[Finding], before: mem.Recall, injection_here: bool) -> _Read:
