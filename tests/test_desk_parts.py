@@ -3,6 +3,7 @@ the ledgers (JSON lines and the store), the audit log, the weekly digest."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
@@ -350,3 +351,20 @@ async def test_the_digest_counts_the_week_and_names_the_unanswered_themes(queue)
     start, end = week_bounds(week, UTC)
     assert datetime.fromtimestamp(start, UTC).date() == date(2025, 3, 3) and end - start == 7 * 86400
     assert digest.themes and "Top unanswered themes" in text
+
+
+async def test_a_burst_of_file_ledger_lines_is_written_whole_in_order_in_few_writes(tmp_path, monkeypatch):
+    """Lines that arrive while a write is under way go in the next write; each append returns once its line is in
+    the file, and a failed write is told to every append of its batch."""
+    ledger = FileLedger(tmp_path / "audit.jsonl")
+    writes: list[int] = []
+    write = ledger._write
+    monkeypatch.setattr(ledger, "_write", lambda text: (writes.append(text.count("\n")), write(text)))
+    await asyncio.gather(*(ledger.append({"n": i, "what": "escalation.undelivered"}) for i in range(300)))
+    assert [r["n"] for r in await ledger.records()] == list(range(300))
+    assert sum(writes) == 300 and len(writes) <= 3, writes
+
+    broken = FileLedger(tmp_path / "not-a-folder.txt" / "audit.jsonl")
+    (tmp_path / "not-a-folder.txt").write_text("a file where the folder should be")
+    results = await asyncio.gather(*(broken.append({"n": i}) for i in range(20)), return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in results), results

@@ -55,17 +55,35 @@ class FileLedger:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = asyncio.Lock()
+        self._batch: tuple[list[str], asyncio.Future[None]] | None = None
 
     async def append(self, record: Record) -> None:
+        """Returns once the line is in the file. Lines that arrive while a write is under way go together in the
+        next one: a thread hop a write, not a line (a flood of emergencies is a flood of audit records)."""
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        if self._batch is None:
+            self._batch = ([], asyncio.get_running_loop().create_future())
+        lines, done = self._batch
+        lines.append(line)
         async with self._lock:
-            await asyncio.to_thread(self._write, line)
+            if self._batch is not None and self._batch[1] is done:  # not written yet: this append writes the batch
+                self._batch = None
+                try:
+                    await asyncio.to_thread(self._write, "".join(lines))
+                except BaseException as exc:
+                    done.set_exception(exc if isinstance(exc, Exception) else OSError("the write was cancelled"))
+                    if not isinstance(exc, Exception):
+                        done.exception()  # retrieved: the others in the batch are told through their own await
+                        raise
+                else:
+                    done.set_result(None)
+        await done
 
     def _write(self, line: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:  # one write a line: appends from two processes interleave
-            handle.write(line)  # by whole lines
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:  # one write of whole lines: appends from two processes
+            handle.write(line)  # interleave by whole lines
 
     async def records(self) -> list[Record]:
         return await asyncio.to_thread(self._read)
