@@ -264,3 +264,60 @@ async def test_nothing_at_rest_holds_the_message_text(fresh_engine):
     await ask(fresh_engine, "my lips feel weird after my lip flip", sender="rest")
     stored = await fresh_engine.store.get_context("cli:rest")
     assert "lip flip" not in repr(stored) and "weird" not in repr(stored)
+
+
+FIRST_MESSAGES = [
+    ("how long does botox last", "rest", None, None),
+    ("cuánto dura el botox en la frente", "web", None, None),
+    ("can my daughter get it for her sweating", "sms", None, None),
+    ("pt asking about the interval between sessions", "slack", "en", "staff"),
+    ("/duration", "rest", None, None),
+    ("ok", "web", "es", None),
+]
+
+
+@pytest.mark.parametrize("text, channel, language, audience", FIRST_MESSAGES)
+async def test_a_kept_first_reply_is_the_reply_a_fresh_engine_gives(
+    engine, settings, text, channel, language, audience
+):
+    """First messages are answered from the engine's kept replies: the same reply, and the same context kept."""
+    fields = {"language": language, "audience": audience}
+    kept_engine = Engine(engine.content, engine.classifier, settings.engine_config())
+    await ask(kept_engine, text, sender="first", channel=channel, **fields)
+    again = await ask(kept_engine, text, sender="second", channel=channel, **fields)
+    fresh = Engine(engine.content, engine.classifier, settings.engine_config())
+    expected = await ask(fresh, text, sender="second", channel=channel, **fields)
+    assert again.model_dump() == expected.model_dump()
+    stored = await kept_engine.store.get_context(f"{channel}:second")
+    wanted = await fresh.store.get_context(f"{channel}:second")
+    assert {k: v for k, v in stored.items() if k != "t"} == {k: v for k, v in wanted.items() if k != "t"}
+
+
+async def test_a_kept_first_reply_still_leaves_the_triage_memory_for_the_next_message(fresh_engine):
+    """'i had botox injections on monday' is a harmless first message, kept after the first sender; for the second
+    sender it must still be remembered, so that 'is it normal to see double?' next is the emergency it is."""
+    for sender in ("a", "b"):
+        first = await ask(fresh_engine, "i had botox injections on monday", sender=sender)
+        assert not first.emergency
+    assert len(fresh_engine._first_replies) >= 1
+    second = await ask(fresh_engine, "is it normal to see double?", sender="b")
+    assert second.emergency and second.urgency == "urgent"
+
+
+async def test_alarms_and_conversations_never_use_kept_replies(fresh_engine):
+    for sender in ("a", "b"):
+        alarm = await ask(fresh_engine, "my throat is closing up after botox", sender=sender)
+        assert alarm.urgency == "call_now"
+    assert len(fresh_engine._first_replies) == 0
+
+    await ask(fresh_engine, "and for sweating?", sender="stranger")  # a first message: kept
+    await ask(fresh_engine, "how long does botox last for migraines", sender="ctx")
+    follow_up = await ask(fresh_engine, "and for sweating?", sender="ctx")  # a follow-up: its context decides
+    assert follow_up.intent == "duration"
+
+
+async def test_a_reply_drawn_among_variations_is_not_kept(fresh_engine):
+    varied = [name for name, variations in fresh_engine.templates._responses["en"].items() if len(variations) > 1]
+    assert "utter_greet" in varied  # greetings vary; a kept reply would freeze one
+    await ask(fresh_engine, "hello there", sender="a")
+    assert not any(key[0] == "hello there" for key in fresh_engine._first_replies._items)

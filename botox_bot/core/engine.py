@@ -11,8 +11,9 @@ import json
 import random
 import re
 import time
-from collections.abc import Collection
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Collection, Hashable
+from typing import Any, Generic, TypeVar
 
 from botox_bot.core import language as languages
 from botox_bot.core import triage
@@ -28,6 +29,7 @@ from botox_bot.core.templates import Templates
 from botox_bot.core.understanding import Thresholds, Understander, Understanding
 from botox_bot.store import MemoryStore, Store
 
+V = TypeVar("V")
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+(?:/[a-z_]+)?)(?P<slots>\{.*\})?\s*$", re.S)
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus|y|y para|y en|"
@@ -73,6 +75,10 @@ class Engine:
         clinic_overrides = overrides(clinic) if clinic else {}
         self.templates = Templates(content, values, random.Random(config.seed), clinic_overrides)
         self.composer = Composer(content, self.templates)
+        self._first_replies: _Kept[tuple[Reply, Decision, str | None]] = _Kept(_FIRST_REPLIES)
+        """First messages (no conversation yet) and the reply each got: with no context, a reply depends only on
+        the text, the channel, the channel's language and audience. Never an alarm: on a hit the screen runs
+        again, and a kept reply is used only when it finds nothing to alarm on."""
         languages.load_model()  # at start-up, not on the first message
 
     @classmethod
@@ -143,6 +149,13 @@ class Engine:
         now = time.time()
         if context is None:
             context = await self.store.get_context(key) or {}
+        first = _first_message_key(message, context)
+        if first is not None and (kept := self._first_replies.get(first)) is not None:
+            found, memory = triage.screen(message.text, None, now)  # the screen runs on every message, always
+            if not found.alarm:
+                reply, decision, language = kept
+                await self._remember(key, context, decision, memory, language, now)
+                return reply
         spoken = languages.resolve(
             message.text,
             served=self.languages,
@@ -156,8 +169,13 @@ class Engine:
             decision = self._unsupported(message, spoken.unsupported, audience)
         else:
             decision = self._decide(message, context, found, spoken.language, audience, now)
+        random_picks = self.templates.random_picks
         reply = self.composer.reply(decision)
-        await self._remember(key, context, decision, memory, spoken.remember or context.get("lang"), now)
+        language = spoken.remember or context.get("lang")
+        if first is not None and not found.alarm and not reply.emergency and reply.urgency is None:
+            if self.templates.random_picks == random_picks:  # no variation drawn: the same reply every time
+                self._first_replies.put(first, (reply, decision, language))
+        await self._remember(key, context, decision, memory, language, now)
         return reply
 
     def _unsupported(self, message: Message, language: str, audience: Audience) -> Decision:
@@ -263,6 +281,40 @@ class Engine:
             kept["triage"] = memory
         ttl = max(self.config.context_ttl_seconds, _MEMORY_SECONDS)
         await self.store.set_context(key, kept, ttl)
+
+
+_FIRST_REPLIES = 1024  # replies kept (a few KB each); an FAQ bot hears far fewer distinct first questions
+_FIRST_CHARS = 300  # longer first messages are answered afresh
+
+
+def _first_message_key(message: Message, context: dict[str, Any]) -> tuple[str, str, str, str] | None:
+    """What a first message's reply depends on; None when there is a conversation, a button or a long text."""
+    if context or message.payload is not None or len(message.text) > _FIRST_CHARS:
+        return None
+    return (message.text, message.channel, message.language or "", message.audience or "")
+
+
+class _Kept(Generic[V]):
+    """A small least-recently-used map."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+
+    def get(self, key: Hashable) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _second_net_allowed(found: triage.Triage) -> bool:

@@ -75,7 +75,12 @@ class IntentScore(BaseModel):
 
 
 class Reply(BaseModel):
-    """What the core answers. ``text`` is the full text as sent, consult prompt included."""
+    """What the core answers. ``text`` is the full text as sent, consult prompt included.
+
+    Frozen: the engine hands the same reply to every new sender who sends the same first message (see
+    ``Engine.answer``); a change is a ``model_copy(update=...)``."""
+
+    model_config = ConfigDict(frozen=True)
 
     intent: str
     confidence: float

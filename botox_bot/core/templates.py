@@ -58,6 +58,8 @@ class Templates:
         """``values``: language -> placeholder -> text. ``overrides``: language -> response -> the clinic's text,
         which replaces the shipped variations of that response in that language."""
         self._rng = rng or random.Random()
+        self.random_picks = 0
+        """How many picks were drawn among several variations: a reply that needed none is the same every time."""
         self._unconditional: dict[tuple[str, str, str], list[Rendered]] = {}
         """(language, response, channel) -> the variations that fit, for responses without conditions."""
         self.source_language = content.source_language
@@ -97,7 +99,10 @@ class Templates:
             fits = self._fitting(responses[name], slots, channel)
             if not any(var.conditions for var in responses[name]) and len(self._unconditional) < _KEPT_PICKS:
                 self._unconditional[key] = fits  # the slots cannot change this pick: keep it
-        return fits[0] if len(fits) == 1 else self._rng.choice(fits)
+        if len(fits) == 1:
+            return fits[0]
+        self.random_picks += 1
+        return self._rng.choice(fits)
 
     @staticmethod
     def _fitting(variations: list[Rendered], slots: Mapping[str, str], channel: str) -> list[Rendered]:
