@@ -415,3 +415,12 @@ def test_detection_works_with_the_network_off(tmp_path):
 
 def test_load_model_is_loaded_once():
     assert language.load_model() is language.load_model()
+
+
+def test_the_character_table_stays_bounded_whatever_characters_arrive():
+    from botox_bot.core import language
+
+    for start in range(0x4E00, 0x4E00 + 40_000, 500):  # 40,000 different characters, 500 a message
+        language.evidence("".join(chr(c) for c in range(start, start + 500)))
+    assert len(language._KEPT) <= language._KEPT_CHARS
+    assert language.evidence("2pm ok, how LONG does it last?").words == ("how", "long", "does", "it", "last")

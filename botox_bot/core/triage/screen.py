@@ -64,8 +64,8 @@ def screen(
     """Triage one message given this sender's short memory; return the triage and the memory to keep."""
     now = time.time() if now is None else now
     before = mem.recall(memory, now)
-    quiet = _quiet(text or "")
-    if quiet is not None and not before.signs and not before.pending and not before.asked:
+    quiet = None if before.signs or before.pending or before.asked else _quiet(text or "")
+    if quiet is not None:
         # the common case, an FAQ question: nothing to triage, only an injection mention to remember
         injection_here, aud_here = quiet
         aud = aud_here or (before.audience[0] if before.audience else "self")
@@ -145,10 +145,9 @@ _KEPT_CHARS = 300  # longer texts are read again each time: rare, and each would
 def _read_alone(text: str) -> tuple[bool, str | None] | str:
     """What a text says on its own, when it names no symptom and no crisis: (mentions an injection, who it is
     about); ``_LOUD`` when it names one, for the full reading. A pure function of the text, so it is kept."""
-    norm = normalise(text)
-    if concepts.find(norm) or crisis.find(norm):
+    findings, crises, scene = _parse(text)  # a text that names a symptom is read once: the full reading keeps it
+    if findings or crises:
         return _LOUD
-    scene = scenes.Scene(norm)
     injection = _mentions_injection(scene)
     return injection, scenes.audience(scene) if injection else None
 
