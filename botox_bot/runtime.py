@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from botox_bot.core import triage
 from botox_bot.core.clinic import load_clinic
 from botox_bot.core.content import Content
 from botox_bot.core.engine import Engine
@@ -142,6 +143,7 @@ class BotRuntime:
         try:
             config = self.settings.engine_config()
             engine = await asyncio.to_thread(Engine.from_config, config, self.store, self.channel_names)
+            await asyncio.to_thread(triage.compile_all)  # every screen rule, before the first patient's message
         except Exception as exc:  # content broken after start-up checks, or the cache unwritable
             self.load_error = f"{type(exc).__name__}: {exc}"
             log.error("loading failed; not ready", extra={"error": self.load_error})

@@ -737,4 +737,19 @@ def test_the_prefilter_never_changes_what_is_found():
         active = concepts.PREFILTER.active(norm.tokens)
         for key, _, pattern in concepts.RULES:
             if key not in active:
-                assert not re.search(pattern, norm.text), (key, text)
+                assert not re.search(pattern.pattern, norm.text), (key, text)
+
+
+async def test_a_server_compiles_every_screen_rule_before_it_is_ready(settings):
+    """Rules compile when first needed (a one-question command needs a handful), but a server compiles them all
+    while it loads: no patient's message waits for a regex to compile."""
+    from botox_bot.core.triage import concepts
+    from botox_bot.runtime import BotRuntime
+
+    for rule in concepts._LAZY:
+        rule._compiled = None
+    assert len(concepts._LAZY) > len(concepts.RULES)  # the markers are lazy too
+    runtime = BotRuntime(settings)
+    await runtime.load()
+    assert runtime.ready
+    assert all(rule._compiled is not None for rule in concepts._LAZY)

@@ -10,7 +10,8 @@ back with the sender's next message.
     elif triage.outcome == "preface": ...  # lead the normal answer with "If this is happening now: ..."
 """
 
+from botox_bot.core.triage.concepts import compile_all
 from botox_bot.core.triage.outcome import Audience, Level, Outcome, Triage
 from botox_bot.core.triage.screen import screen
 
-__all__ = ["Audience", "Level", "Outcome", "Triage", "screen"]
+__all__ = ["Audience", "Level", "Outcome", "Triage", "compile_all", "screen"]

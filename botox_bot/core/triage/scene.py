@@ -7,12 +7,11 @@ prefilter.py), because most messages need one or two kinds.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from botox_bot.core.triage import lexicon_en, lexicon_es, prefilter
-from botox_bot.core.triage.concepts import Finding, compile_words
+from botox_bot.core.triage.concepts import Finding, Rule, lazy_words
 from botox_bot.core.triage.normalise import Text
 
 SENTENCE_END = frozenset(".?!;")
@@ -20,9 +19,9 @@ PUNCT = frozenset(".?!;:,")
 CONTINUATION = frozenset("like such including or especially eg e.g for como o incluyendo tipo osea".split())
 
 
-def marker(name: str, suffix: str = "") -> re.Pattern[str]:
+def marker(name: str, suffix: str = "") -> Rule:
     parts = [lex.MARKERS[name] for lex in (lexicon_en, lexicon_es) if name in lex.MARKERS]
-    return compile_words("(?:" + "|".join(f"(?:{p})" for p in parts) + ")" + suffix)
+    return lazy_words("(?:" + "|".join(f"(?:{p})" for p in parts) + ")" + suffix)
 
 
 def words(name: str) -> frozenset[str]:
@@ -57,7 +56,7 @@ MARKERS = {
 }
 # Now-words that override a history reading ("last year ... and now it's back"). "again" only when it is happening
 # again, not in "can it happen again?" or "never again".
-NOWISH = compile_words(
+NOWISH = lazy_words(
     r"now|right now|rn|currently|at the moment|today|tonight|this (?:morning|afternoon|evening)|still|"
     r"(?:happening|having it|having them|got it|getting it|started|starting|came back|coming back|is back|its back) "
     r"again|again (?:now|today|tonight)|(?:its|it is|theyre|they are|is|are|came|coming) back(?! to normal)|"
@@ -65,7 +64,7 @@ NOWISH = compile_words(
     r"(?:me|le) (?:esta )?(?:volviendo|volvio) a pasar"
 )
 # A subject with a present or recent verb: the sender is telling, not asking in general.
-PERSONAL = compile_words(
+PERSONAL = lazy_words(
     r"(?<!can )(?<!could )(?<!will )(?<!would )(?<!might )(?<!may )(?<!should )(?<!to )(?<!if )(?<!do )"
     r"(?:i|she|he|they|we|pt|patient|client|(?:my|her|his|our|their) (?:\w+ )?\w+) (?:am|is|are|was|were|has|have|"
     r"had|cant|cannot|couldnt|can barely|can hardly|keep|keeps|kept|feel|feels|felt|started|got|been|just|now|still|"
@@ -77,7 +76,7 @@ PERSONAL = compile_words(
     r"scared of|afraid of|nervous))\b|"
     r"(?:tengo|tiene|estoy|esta|siento|siente|me siento|se siente|no puedo|no puede|me cuesta|le cuesta|veo|ve)"
 )
-POSSESSIVE = compile_words(
+POSSESSIVE = lazy_words(
     r"(?:my|her|his|their|mi|su) (?:\w+ )?(?:eyes?|vision|sight|throat|tongue|lips?|face|speech|voice|breathing|"
     r"swallowing|arms?|legs?|neck|head|eyelids?|lids?|bladder|chest|body|mouth|garganta|lengua|labios|cara|voz|"
     r"vista|ojos|brazos|piernas|cuello|cabeza|vejiga|pecho)|(?:me|le)|"
@@ -150,7 +149,7 @@ class Scene:
         """Marker kinds whose words occur in this message (the others cannot match: see prefilter.py)."""
         return PREFILTER.active(self.text.tokens)
 
-    def _find(self, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    def _find(self, pattern: Rule) -> list[tuple[int, int]]:
         t = self.text
         return [(t.token_at(m.start()), t.token_at(m.end() - 1) + 1) for m in pattern.finditer(t.text)]
 
