@@ -124,3 +124,20 @@ async def test_a_redis_that_accepts_and_never_answers_fails_the_call_instead_of_
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+@pytest.mark.parametrize("per_minute", [1, 2, 20])
+def test_the_moving_window_keeps_at_most_its_limit_of_times_and_frees_after_a_minute(per_minute):
+    from botox_bot.store.ratelimit import MovingWindow
+
+    now = [1000.0]
+    window = MovingWindow(clock=lambda: now[0])
+    answers = []
+    for _ in range(per_minute + 3):
+        now[0] += 1
+        answers.append(window.retry_after("sender", per_minute))
+        assert len(window._hits["sender"]) <= per_minute
+    assert answers[:per_minute] == [None] * per_minute
+    assert all(wait is not None and 1 <= wait <= 60 for wait in answers[per_minute:])
+    now[0] += 61
+    assert window.retry_after("sender", per_minute) is None

@@ -164,6 +164,9 @@ def write(groups: dict[str, list[tuple[str, str]]], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+_MAX_SHARED = 10_000  # distinct name sets shared between words (far more than real words make)
+
+
 class Prefilter:
     """Maps a message's tokens to the names whose rules could match (per-token results are cached)."""
 
@@ -176,6 +179,7 @@ class Prefilter:
                 index.setdefault(piece, set()).add(name)
         self._index = {piece: frozenset(names) for piece, names in index.items()}
         self._longest = max((len(p) for p in self._index), default=0)
+        self._shared: dict[frozenset[str], frozenset[str]] = {}
         self.names_for = word_cache(8 << 20)(self._names_for)  # bounded in bytes (botox_bot.core.wordcache)
 
     def _names_for(self, token: str) -> frozenset[str]:
@@ -187,7 +191,10 @@ class Prefilter:
                 names = index.get(token[i:j])
                 if names:
                     found |= names
-        return frozenset(found)
+        names = frozenset(found)
+        if len(self._shared) >= _MAX_SHARED:
+            return self._shared.get(names, names)
+        return self._shared.setdefault(names, names)  # a few hundred distinct sets for thousands of words
 
     def active(self, tokens: Iterable[str]) -> set[str]:
         """Names whose rules could match a text made of these tokens."""
