@@ -15,6 +15,9 @@ import zlib
 
 import jwt
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from botox_bot.server import signing
@@ -191,3 +194,27 @@ async def test_pipelined_requests_are_answered_in_order(listen):
     )
     responses = await exchange(port, data, responses=3)
     assert [r.json()[0]["recipient_id"] for r in responses] == ["p0", "p1", "p2"]
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+def _read(parse, raw: bytes) -> tuple[str, str | None]:
+    try:
+        return "ok", repr(parse(raw))
+    except Exception:
+        return "refused", None
+
+
+@hypothesis_settings(max_examples=2000)
+@given(_JSON_VALUES.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=80))
+def test_a_body_is_read_to_the_same_value_or_refused_as_the_standard_library_would(raw):
+    """Bodies are parsed by orjson where it can (faster), by the stdlib otherwise: every value, huge integers,
+    NaN and broken bytes included, must come out as the stdlib alone would read it, or be refused as it would."""
+    from botox_bot.server.body import parse_json
+
+    assert _read(parse_json, raw) == _read(lambda b: json.loads(b.decode("utf-8")), raw)
