@@ -8,7 +8,9 @@ public webhook), with 1 thread and 32 connections. Two workloads:
 Targets, all started once, then measured in rounds that go round-robin over them (the order reversed every other
 round), so machine noise hits every target; ratios are taken round by round and their median reported:
 - ``bare``: an aiohttp app that reads the body, ``json.loads`` it and returns a fixed JSON list;
-- ``w1``: ``botox-bot serve --workers 1``, shipped defaults (INFO request log line, rate limit 20/min), memory;
+- ``w1``: ``botox-bot serve --workers 1``, shipped defaults (INFO request log line, metrics, the connection guard,
+  signature-free webhook, memory store) except the two rate limits, set to 0: one load generator on loopback is
+  one address sending thousands of messages a second (each sender sends one message, so its own limit never binds);
 - ``w2``: ``--workers 2``: the default on this 2-core machine without ``REDIS_URL``: a private redis-server;
 - ``w1r``: one worker with ``REDIS_URL`` (a redis-server this bench starts, over TCP, as on a network);
 - ``i2r``: two instances (two ``serve --workers 1`` on their own ports) sharing that Redis, each driven by its
@@ -17,7 +19,7 @@ Each round: 1 s of warm-up, then ``--seconds`` counted. CPU per request is the t
 (``/proc``; Redis's own CPU apart). Targets (issue 17): w1/bare >= 0.3 unique and >= 0.6 repeated; w2/w1 >= 1.7;
 w1r/w1 >= 0.9; i2r/w1 >= 1.7. Exit 1 if any request failed.
 
-``--memory N``: one worker, shipped defaults; RSS after start and after every 20,000 of N new senders.
+``--memory N``: one worker, the same settings; RSS after start and after every 20,000 of N new senders.
 """
 
 from __future__ import annotations
@@ -328,7 +330,7 @@ def bot(name: str, env: dict[str, str], workers: int) -> Server:
 
 
 def memory(args, cache: str, folder: Path) -> int:
-    """RSS of one worker with the shipped defaults, every request a new sender and a new text."""
+    """RSS of one worker (the settings of ``w1``), every request a new sender and a new text."""
     _, distinct = bodies(folder, args.memory + 10_000)
     script = folder / "post.lua"
     script.write_text(LUA)
