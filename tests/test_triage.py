@@ -287,6 +287,8 @@ SAME_DAY = [
     ("my left eyelid is droopy since botox", "droop"),
     ("my brow dropped on one side", "droop"),
     ("se me cayo el parpado", "droop"),
+    ("my sister got botox yesterday and now she cant open one eye properly", "droop"),
+    ("mi hermana se puso botox ayer y ahora no puede abrir bien un ojo, es grave?", "droop"),
     ("hard to empty my bladder since the injection, weak stream", "bladder_emptying"),
     ("i think i got too much botox, no symptoms", "overdose"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 GROUPS: dict[str, dict[str, Any]] = {
     "rules": {
-        "fingerprint": "40103c0ca8bd7fd0ae541007ae75439333ca23c598b1646886c9309161a0030c",
+        "fingerprint": "86d3964691acb26c9043c4d4563d71b1e439f01d953277b94d5de16941932f66",
         "pieces": {
             "breathing#0": (
                 "agarrar",

@@ -398,7 +398,10 @@ RULES: list[tuple[str, str]] = [
         "eyelids",
         r"(?:droop\w*|heavy|saggy|sagging|dropped|fallen|hooded|lowered) (?:eye ?lids?|lids?|eyes?|brows?|eyebrows?)|"
         r"ptosis|(?:cant|can not|cannot|hard to|trouble|struggling to) (?:open|keep) (?:my |her |his |"
-        r"both )?eyes? open",
+        r"both )?eyes? open|"
+        # "she cant open one eye properly", "i cant fully open my left eye"
+        r"(?:cant|can not|cannot|hard to|trouble|struggling to) (?:fully |properly |all the way )?open "
+        r"(?:my |her |his |one |an |the )(?:left |right )?eye(?:lid)?s?(?! drops)",
     ),
     # --- head and neck control: cannot hold the head up (call_now); a weak neck (urgent)
     (

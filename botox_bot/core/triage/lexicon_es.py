@@ -148,7 +148,8 @@ RULES: list[tuple[str, str]] = [
         "eyelids",
         r"(?:parpados?|ojos?|cejas?) <g2>(?:caid[oa]s?|cayendo|pesad[oa]s?)|"
         r"se (?:me|le) (?:cae|caen|cayo|cayeron|esta cayendo) (?:el |los |la |las )?(?:parpados?|ojos?|cejas?)|"
-        r"no (?:puedo|puede) abrir (?:bien )?(?:el ojo|los ojos)",
+        r"no (?:puedo|puede) abrir (?:bien |del todo |completamente )?(?:el ojo|los ojos|un ojo|mi ojo|su ojo|"
+        r"uno de (?:los|mis|sus) ojos|el parpado|los parpados)",
     ),
     (
         "head_control",
