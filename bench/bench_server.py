@@ -14,7 +14,9 @@ round), so machine noise hits every target; ratios are taken round by round and 
 - ``w2``: ``--workers 2``: the default on this 2-core machine without ``REDIS_URL``: a private redis-server;
 - ``w1r``: one worker with ``REDIS_URL`` (a redis-server this bench starts, over TCP, as on a network);
 - ``i2r``: two instances (two ``serve --workers 1`` on their own ports) sharing that Redis, each driven by its
-  own wrk with 16 connections, started together; their req/s are added.
+  own wrk with 16 connections, started together; their req/s are added;
+- ``fixed`` (only when asked, ``--targets bare,w1,fixed``): ``w1`` with its engine replaced by one fixed reply,
+  the ceiling the HTTP side leaves whatever the engine costs.
 Each round: 1 s of warm-up, then ``--seconds`` counted. CPU per request is the targets' processes' user+system time
 (``/proc``; Redis's own CPU apart). Targets (issue 17): w1/bare >= 0.3 unique and >= 0.6 repeated; w2/w1 >= 1.7;
 w1r/w1 >= 0.9; i2r/w1 >= 1.7. Exit 1 if any request failed.
@@ -44,6 +46,8 @@ WEBHOOK = "/webhooks/rest/webhook"
 TARGETS = {"w1/bare unique": 0.3, "w1/bare repeated": 0.6, "w2/w1": 1.7, "w1r/w1": 0.9, "i2r/w1": 1.7}
 POOL_PER_ROUND = 40_000  # unique texts a bot target may use in a round (more than one answers in 5 s); bare: any
 REPEATED = 1000
+PAIRS = {"w1/bare": ("w1", "bare"), "fixed/bare": ("fixed", "bare"), "w2/w1": ("w2", "w1"), "w1r/w1": ("w1r", "w1"),
+         "i2r/w1": ("i2r", "w1"), "i2r/w1r": ("i2r", "w1r")}  # fmt: skip
 
 LUA = r"""
 -- one body a request: a new sender each time, the texts from lines [start, start+count) of a file of JSON strings
@@ -92,6 +96,23 @@ def bare_server(port: int) -> None:
     app.router.add_post(WEBHOOK, webhook)
     app.router.add_get("/readyz", ready)
     web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+def fixed_engine_server(port: int) -> None:
+    """``botox-bot serve --workers 1`` with the engine replaced by one fixed reply: everything around the engine
+    (connection guard, request wrapper, metrics, log line, body limits, validation, store, desk) still runs, so
+    this is the ceiling an engine that cost nothing would leave."""
+    from botox_bot.cli import main
+    from botox_bot.core.engine import Engine
+    from botox_bot.core.models import Reply
+
+    fixed = Reply(intent="duration", confidence=0.9, text="About 3 to 4 months.\n\nAsk your provider.", language="en")
+
+    async def answer(self, message, context=None):  # noqa: ARG001
+        return fixed
+
+    Engine.answer = answer  # type: ignore[method-assign]
+    raise SystemExit(main(["serve", "--workers", "1", "--port", str(port)]))
 
 
 def free_port() -> int:
@@ -367,9 +388,13 @@ def main() -> int:
     parser.add_argument("--memory", type=int, metavar="N", help="instead: RSS over N new senders")
     parser.add_argument("--json", metavar="FILE", help="also write every round's numbers here")
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--fixed-engine-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server is not None:
         bare_server(args.bare_server)
+        return 0
+    if args.fixed_engine_server is not None:
+        fixed_engine_server(args.fixed_engine_server)
         return 0
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -395,6 +420,8 @@ def main() -> int:
         for name in names:
             if name == "bare":
                 made = [Server("bare", [sys.executable, __file__, "--bare-server"], bot_env(cache))]
+            elif name == "fixed":
+                made = [Server("fixed", [sys.executable, __file__, "--fixed-engine-server"], bot_env(cache))]
             elif name in ("w1", "w2"):
                 made = [bot(name, bot_env(cache), int(name[1]))]
             elif name == "w1r":
@@ -463,15 +490,14 @@ def report(args, rounds: dict[str, dict[str, list[dict]]]) -> int:
     ratios = {}
     print("\nratios, paired round by round: median (min-max), target")
     for workload, by_target in rounds.items():
-        for label, (a, b) in {"w1/bare": ("w1", "bare"), "w2/w1": ("w2", "w1"), "w1r/w1": ("w1r", "w1"),
-                              "i2r/w1": ("i2r", "w1"), "i2r/w1r": ("i2r", "w1r")}.items():  # fmt: skip
+        for label, (a, b) in PAIRS.items():
             if a in by_target and b in by_target:
                 values = paired(by_target[a], by_target[b])
                 key = f"{label} {workload}" if label == "w1/bare" else label
                 target = TARGETS.get(key)
                 ratios[f"{label} {workload}"] = values
                 verdict = "" if target is None else (" PASS" if statistics.median(values) >= target else " FAIL")
-                print(f"  {label:<9}{workload:<9}{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+                print(f"  {label:<11}{workload:<9}{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
                       f"{'' if target is None else f'  >= {target}'}{verdict}")  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps({"rounds": rounds, "ratios": ratios}, indent=2) + "\n")
