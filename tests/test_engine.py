@@ -321,3 +321,9 @@ async def test_a_reply_drawn_among_variations_is_not_kept(fresh_engine):
     assert "utter_greet" in varied  # greetings vary; a kept reply would freeze one
     await ask(fresh_engine, "hello there", sender="a")
     assert not any(key[0] == "hello there" for key in fresh_engine._first_replies._items)
+
+
+async def test_a_payload_slot_that_is_not_valid_unicode_is_dropped_not_a_crash(fresh_engine):
+    """Found by the fuzzer: '/how_it_works{"use":"\\ud800"}' is valid JSON carrying a lone surrogate."""
+    reply = await ask(fresh_engine, "", payload='/how_it_works{"use":"\\ud800"}')
+    assert reply.intent == "how_it_works" and "use" not in reply.slots and reply.text.endswith(reply.consult)

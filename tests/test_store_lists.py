@@ -58,3 +58,11 @@ async def test_counts_reads_back_what_increment_added(store):
         await store.increment("desk:stats:2025-W10", field)
     assert await store.counts("desk:stats:2025-W10") == {"intent:duration": 2, "fallback": 1}
     assert await store.counts("desk:stats:never") == {}
+
+
+async def test_a_string_that_is_not_valid_unicode_is_stored_with_a_replacement_character(store):
+    """A JSON body may carry a lone surrogate as an escape; storing it must not fail the message that brought it."""
+    await store.set_context("rest:s", {"slots": {"use": "a\ud800b"}, "choices": ["\udfff"]}, 60)
+    assert await store.get_context("rest:s") == {"slots": {"use": "a\ufffdb"}, "choices": ["\ufffd"]}
+    await store.append("review", {"text": "x\ud801"}, 10)
+    assert await store.items("review") == [{"text": "x\ufffd"}]

@@ -239,7 +239,7 @@ class Engine:
         if match["slots"]:
             try:
                 loaded = json.loads(match["slots"])
-                slots = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
+                slots = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str) and _text(k + v)}
             except (ValueError, AttributeError, RecursionError):  # a hand-typed payload can be anything
                 slots = {}
         for built_in in ("urgency", "audience", "red_flag"):  # set by the core only, never by a payload
@@ -321,6 +321,15 @@ def _second_net_allowed(found: triage.Triage) -> bool:
     """The classifier may raise an alarm only where the screen found nothing at all to judge: never over a
     message the screen read as negated, general, past, an indication or a same-day local effect."""
     return found.outcome == "none" and found.reason == "nothing"
+
+
+def _text(value: str) -> bool:
+    """Valid Unicode: a JSON payload may carry a lone surrogate as an escape ("\\ud800"), which no reply can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _fresh(context: dict[str, Any], now: float, ttl: float) -> bool:

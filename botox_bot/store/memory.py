@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from botox_bot.store.protocol import Gathered, canonical
+from botox_bot.store.protocol import Gathered, canonical, dumps
 from botox_bot.store.ratelimit import MovingWindow
 
 _FOREVER = 10 * 365 * 86400  # a list written with no expiry
@@ -83,7 +83,7 @@ class MemoryStore:
         # and 10,000 senders' contexts are 10,000 objects the garbage collector never walks, not 100,000. Text,
         # not orjson's bytes: those keep orjson's 4 KB write buffer whatever their length (measured: 40 MB for
         # 10,000 contexts of about 160 bytes).
-        self._contexts.put(key, orjson.dumps(context).decode(), ttl_seconds)
+        self._contexts.put(key, dumps(context), ttl_seconds)
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         if self._claims.get(key) is not None:

@@ -124,4 +124,31 @@ class Store(Protocol):
 
 def canonical(item: dict[str, Any]) -> str:
     """One JSON spelling per list item, so that equal items compare equal (``remove_item``; Redis's ``LREM``)."""
-    return orjson.dumps(item, option=orjson.OPT_SORT_KEYS).decode()
+    return dumps(item, orjson.OPT_SORT_KEYS)
+
+
+def dumps(value: Any, option: int = 0) -> str:
+    """JSON text of a stored value. A string that is not valid Unicode (a lone surrogate, which a JSON body may
+    carry as an escape) is stored with U+FFFD in its place, rather than failing the message that brought it."""
+    try:
+        return orjson.dumps(value, option=option).decode()
+    except TypeError:
+        return orjson.dumps(_valid_text(value), option=option).decode()
+
+
+def _valid_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value if _encodes(value) else "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_valid_text(v) for v in value]
+    return value
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from botox_bot.store.protocol import Gathered, canonical
+from botox_bot.store.protocol import Gathered, canonical, dumps
 from botox_bot.store.resp import RedisReplyError, RespClient
 
 SOCKET_TIMEOUT_SECONDS = 0.5
@@ -160,7 +160,7 @@ class RedisStore:
         if ttl_seconds <= 0:
             await self.client.execute("DEL", key)
         else:
-            await self.client.execute("SET", key, orjson.dumps(context), "EX", int(ttl_seconds))
+            await self.client.execute("SET", key, dumps(context), "EX", int(ttl_seconds))
 
     async def claim(self, key: str, ttl_seconds: float) -> bool:
         reply = await self.client.execute("SET", self._private("claim", key), "1", "NX", "EX", max(1, int(ttl_seconds)))
