@@ -103,3 +103,21 @@ def test_the_access_line_made_straight_is_the_line_logging_makes_and_a_clinic_ha
     finally:
         root.handlers[:], _ = saved
         root.setLevel(saved[1])
+
+
+def test_a_line_with_a_string_that_is_not_valid_unicode_is_still_written():
+    """With message-text logging on, a lone surrogate from a JSON escape reaches the access line: the line is
+    written (escaped), the request never fails for it."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        handler = configure_logging("INFO", stream)
+        log_fields(logging.getLogger("botox_bot.http"), logging.INFO, "request", {"text": "a\ud800b"})
+        logging.getLogger("botox_bot.runtime").info("reply", extra={"text": "c\udfffd"})
+        handler.flush()
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert [line["text"] for line in lines] == ["a\ud800b", "c\udfffd"]
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import json
 import logging
 import os
 import select
@@ -100,7 +101,14 @@ class JsonLineFormatter(logging.Formatter):
         if record.stack_info:
             line["stack_info"] = self.formatStack(record.stack_info)
         line["time"] = _clock.iso(record.created)
+        return _json_line(line)
+
+
+def _json_line(line: dict[str, Any]) -> str:
+    try:
         return orjson.dumps(line, default=str).decode()
+    except TypeError:  # a string that is not valid Unicode (a lone surrogate from a JSON escape): the stdlib escapes it
+        return json.dumps(line, default=str)
 
 
 class BackgroundLineHandler(logging.Handler):
@@ -162,7 +170,7 @@ class BackgroundLineHandler(logging.Handler):
         if len(self._pending) >= self._max_pending:
             self._dropped += 1
             return
-        self._pending.append(orjson.dumps(line, default=str).decode())
+        self._pending.append(_json_line(line))
         if not self._wake.is_set():
             self._wake.set()
 
