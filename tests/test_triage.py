@@ -217,6 +217,7 @@ def test_spanglish(expected, text):
 # --- urgent: emergency department now ---------------------------------------------------------------------------------
 
 URGENT_EN = [
+    ("speech", "my wife got botox for migraines and now she slurs her words"),
     ("vision", "seeing two of everything since tuesday"),
     ("vision", "my vision is fuzzy since the crows feet botox"),
     ("vision", "can't focus my eyes"),

@@ -9,7 +9,7 @@ from typing import Any
 
 GROUPS: dict[str, dict[str, Any]] = {
     "rules": {
-        "fingerprint": "86d3964691acb26c9043c4d4563d71b1e439f01d953277b94d5de16941932f66",
+        "fingerprint": "f9d96a36e80213de8eb03a343f6ea9ba00662f8bcfe662c812fcdbbd369dd4ea",
         "pieces": {
             "breathing#0": (
                 "agarrar",
@@ -286,8 +286,10 @@ GROUPS: dict[str, dict[str, Any]] = {
                 "dysarthri",
                 "dysphoni",
                 "garbled",
+                "slur",
                 "slured",
                 "slurr",
+                "slurs",
             ),
             "speech#26": (
                 "pronunciation",

@@ -311,7 +311,10 @@ RULES: list[tuple[str, str]] = [
     ),
     # --- speech and voice (urgent)
     ("speech", r"(?:<cant>) <g3>(?:<speak>)"),
-    ("speech", r"slurr\w*|slured|dysarthri\w*|dysphoni\w*|aphasi\w*|garbled"),
+    (
+        "speech",
+        r"slurr\w*|slured|slurs|slur (?:my |her |his |their |your )?words|dysarthri\w*|dysphoni\w*|aphasi\w*|garbled",
+    ),
     (
         "speech",
         r"(?:speech|voice|words?|talking|speaking|pronunciation|sentences) <g3>(?:slurred|slow|weird|off|changed|"
