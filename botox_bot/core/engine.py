@@ -11,9 +11,8 @@ import json
 import random
 import re
 import time
-from collections import OrderedDict
-from collections.abc import Collection, Hashable
-from typing import Any, Generic, TypeVar
+from collections.abc import Collection
+from typing import Any
 
 from botox_bot.core import language as languages
 from botox_bot.core import triage
@@ -27,9 +26,10 @@ from botox_bot.core.selector import ResponseSelector
 from botox_bot.core.slots import SlotFiller
 from botox_bot.core.templates import Templates
 from botox_bot.core.understanding import Thresholds, Understander, Understanding
+from botox_bot.core.wordcache import Recent
 from botox_bot.store import MemoryStore, Store
+from botox_bot.store.protocol import is_unicode
 
-V = TypeVar("V")
 _PAYLOAD = re.compile(r"^\s*/(?P<intent>[a-z_]+(?:/[a-z_]+)?)(?P<slots>\{.*\})?\s*$", re.S)
 _FOLLOW_UP = re.compile(
     r"^\s*(?:and|what about|how about|also|same for|same question for|ok and|for|plus|y|y para|y en|"
@@ -75,7 +75,7 @@ class Engine:
         clinic_overrides = overrides(clinic) if clinic else {}
         self.templates = Templates(content, values, random.Random(config.seed), clinic_overrides)
         self.composer = Composer(content, self.templates)
-        self._first_replies: _Kept[tuple[Reply, Decision, str | None]] = _Kept(_FIRST_REPLIES)
+        self._first_replies: Recent[tuple[Reply, Decision, str | None]] = Recent(_FIRST_REPLIES)
         """First messages (no conversation yet) and the reply each got: with no context, a reply depends only on
         the text, the channel, the channel's language and audience. Never an alarm: on a hit the screen runs
         again, and a kept reply is used only when it finds nothing to alarm on."""
@@ -239,7 +239,9 @@ class Engine:
         if match["slots"]:
             try:
                 loaded = json.loads(match["slots"])
-                slots = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str) and _text(k + v)}
+                slots = {
+                    k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str) and is_unicode(k + v)
+                }
             except (ValueError, AttributeError, RecursionError):  # a hand-typed payload can be anything
                 slots = {}
         for built_in in ("urgency", "audience", "red_flag"):  # set by the core only, never by a payload
@@ -294,42 +296,10 @@ def _first_message_key(message: Message, context: dict[str, Any]) -> tuple[str, 
     return (message.text, message.channel, message.language or "", message.audience or "")
 
 
-class _Kept(Generic[V]):
-    """A small least-recently-used map."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[Hashable, V] = OrderedDict()
-
-    def get(self, key: Hashable) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: Hashable, value: V) -> None:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def _second_net_allowed(found: triage.Triage) -> bool:
     """The classifier may raise an alarm only where the screen found nothing at all to judge: never over a
     message the screen read as negated, general, past, an indication or a same-day local effect."""
     return found.outcome == "none" and found.reason == "nothing"
-
-
-def _text(value: str) -> bool:
-    """Valid Unicode: a JSON payload may carry a lone surrogate as an escape ("\\ud800"), which no reply can hold."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _fresh(context: dict[str, Any], now: float, ttl: float) -> bool:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from botox_bot.core.classifier import IntentClassifier
 from botox_bot.core.selector import ResponseSelector, Selection
 from botox_bot.core.slots import SlotFiller
 from botox_bot.core.text import clean
+from botox_bot.core.wordcache import Recent
 
 _CACHE = 4096  # texts; the same questions come again and again to an FAQ bot
 _MAX_PARTS = 3
@@ -75,18 +75,15 @@ class Understander:
         self.selector = selector
         self.thresholds = thresholds
         self.topics = frozenset(topics)
-        self._cache: OrderedDict[bytes, Understanding] = OrderedDict()  # keyed by a hash: never a patient's words
+        self._cache: Recent[Understanding] = Recent(_CACHE)  # keyed by a hash: never a patient's words
 
     def understand(self, text: str) -> Understanding:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         cached = self._cache.get(key)
         if cached is not None:
-            self._cache.move_to_end(key)
             return cached.copy()
         result = self._understand(text)
-        self._cache[key] = result.copy()
-        if len(self._cache) > _CACHE:
-            self._cache.popitem(last=False)
+        self._cache.put(key, result.copy())
         return result
 
     def _understand(self, text: str) -> Understanding:

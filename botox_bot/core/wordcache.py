@@ -10,7 +10,8 @@ afresh when full (the common words are back within a few messages), and never ke
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from functools import wraps
 from typing import Any, Generic, TypeVar
 
@@ -76,3 +77,30 @@ def word_cache(
         return cached
 
     return decorate
+
+
+class Recent(Generic[V]):
+    """A map that keeps the ``size`` entries used most recently (what the engine understood of a text, the reply
+    to a first message): bounded in entries, for values of about the same size."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+
+    def get(self, key: Hashable) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._items)

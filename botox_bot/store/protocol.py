@@ -138,7 +138,7 @@ def dumps(value: Any, option: int = 0) -> str:
 
 def _valid_text(value: Any) -> Any:
     if isinstance(value, str):
-        return value if _encodes(value) else "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
+        return value if is_unicode(value) else "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in value)
     if isinstance(value, dict):
         return {_valid_text(k): _valid_text(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -146,7 +146,9 @@ def _valid_text(value: Any) -> Any:
     return value
 
 
-def _encodes(text: str) -> bool:
+def is_unicode(text: str) -> bool:
+    """Valid Unicode, so JSON and UTF-8 can carry it: not so with a lone surrogate, which a JSON body may bring in
+    as an escape ("\\ud800")."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -64,7 +64,7 @@ def screen(
     """Triage one message given this sender's short memory; return the triage and the memory to keep."""
     now = time.time() if now is None else now
     before = mem.recall(memory, now)
-    quiet = None if before.signs or before.pending or before.asked else _quiet(text or "")
+    quiet = None if before.signs or before.pending or before.asked else _read_alone(text or "")
     if quiet is not None:
         # the common case, an FAQ question: nothing to triage, only an injection mention to remember
         injection_here, aud_here = quiet
@@ -137,17 +137,16 @@ def _mentions_injection(scene: scenes.Scene) -> bool:
     return bool(_INJECTION_HINT.search(scene.text.text)) and scene.anywhere("injection")
 
 
-_LOUD = "loud"
 _KEPT_CHARS = 300  # longer texts are read again each time: rare, and each would cost memory to keep
 
 
 @word_cache(1 << 20, max_word_chars=_KEPT_CHARS)  # 1 MB: patients send the same questions again and again
-def _read_alone(text: str) -> tuple[bool, str | None] | str:
+def _read_alone(text: str) -> tuple[bool, str | None] | None:
     """What a text says on its own, when it names no symptom and no crisis: (mentions an injection, who it is
-    about); ``_LOUD`` when it names one, for the full reading. A pure function of the text, so it is kept."""
+    about); None when it names one, for the full reading. A pure function of the text, so it is kept."""
     findings, crises, scene = _parse(text)  # a text that names a symptom is read once: the full reading keeps it
     if findings or crises:
-        return _LOUD
+        return None
     injection = _mentions_injection(scene)
     return injection, scenes.audience(scene) if injection else None
 
@@ -164,11 +163,6 @@ def _parse_now(text: str) -> tuple[list[Finding], list[crisis.CrisisFinding], sc
 
 
 _parse_kept = lru_cache(maxsize=256)(_parse_now)
-
-
-def _quiet(text: str) -> tuple[bool, str | None] | None:
-    read = _read_alone(text)
-    return None if isinstance(read, str) else read
 
 
 def _read(scene: scenes.Scene, findings: list[Finding], before: mem.Recall, injection_here: bool) -> _Read:
